@@ -1,0 +1,107 @@
+"""Tell the layout from what the tables print, and build every cell of that layout.
+
+The layout is told from table 二's column headers (they differ between the 2019 and
+2021 formats), then from table 三's （六） rows; only when neither table says is it
+taken from the year, with a ``parse.layout_inferred`` finding."""
+from __future__ import annotations
+
+from loaders.records import (
+    AMBIGUOUS,
+    BLANK,
+    MISSING,
+    PLACEHOLDER,
+    REPORTED,
+    CellRecord,
+    FindingRecord,
+)
+from loaders.tables import TableReading
+from loaders.values import NUMBER
+from loaders.values import PLACEHOLDER as PLACEHOLDER_VALUE
+from models.codebook import LAYOUTS, codebook
+
+STATUS_OF = {NUMBER: REPORTED, PLACEHOLDER_VALUE: PLACEHOLDER, "blank": BLANK}
+
+
+def _only_in(layout: str, keys: dict) -> set[str]:
+    return {k for k, item in keys.items() if item.layouts == (layout,)}
+
+
+def detect_layout(readings: dict[str, TableReading], year: int | None) -> tuple[str, list[FindingRecord]]:
+    disclosure = codebook().tables["disclosure"]
+    requests = codebook().tables["requests"]
+    votes = set()
+    if "disclosure" in readings:
+        seen = readings["disclosure"].columns_seen | set(readings["disclosure"].rows)
+        for layout in LAYOUTS:
+            if seen & (_only_in(layout, disclosure.columns) | _only_in(layout, disclosure.rows)):
+                votes.add(layout)
+    if not votes and "requests" in readings:
+        if set(readings["requests"].rows) & _only_in("2021", requests.rows):
+            votes.add("2021")
+    if len(votes) == 1:
+        return votes.pop(), []
+    if year is None:
+        raise ValueError("cannot tell the layout: tables 二 and 三 do not show it and the year is unknown")
+    layout = "2019" if year <= 2020 else "2021"
+    why = "table 二 prints columns of both layouts" if votes else "neither table 二 nor table 三 shows it"
+    return layout, [FindingRecord(
+        "parse.layout_inferred", f"layout {layout} taken from the year {year}: {why}")]
+
+
+def collapsed_rows(readings: dict[str, TableReading], layout: str) -> frozenset[str]:
+    """Parent rows printed instead of their children (a single （六）其他处理 row)."""
+    out = set()
+    for table in codebook().tables.values():
+        rows = readings[table.key].rows if table.key in readings else {}
+        for parent, children in table.collapsed_rows(layout).items():
+            if parent in rows and not any(c in rows for c in children):
+                out.add(parent)
+    return frozenset(out)
+
+
+def build_cells(readings: dict[str, TableReading], layout: str) -> tuple[list[CellRecord], list[FindingRecord]]:
+    """One cell for every (table, row, column) of the layout, and the completeness findings."""
+    cells: list[CellRecord] = []
+    findings: list[FindingRecord] = []
+    reported_missing: set[tuple[str, ...]] = set()
+
+    def missing(*scope: str, rule: str, message: str) -> None:
+        if scope not in reported_missing:
+            reported_missing.add(scope)
+            findings.append(FindingRecord(rule, message, *scope))
+
+    keys = codebook().cell_keys(layout, collapsed_rows(readings, layout))
+    for table, row, column in keys:
+        reading = readings.get(table)
+        row_reading = reading.rows.get(row) if reading else None
+        if reading is None:
+            missing(table, rule="completeness.missing_table",
+                    message=f"table {table} ({codebook().tables[table].zh}) is not in the file")
+            cells.append(CellRecord(table, row, column, None, None, MISSING))
+        elif row_reading is None:
+            missing(table, row, rule="completeness.missing_row",
+                    message=f"row {row} of table {table} is not in the file")
+            cells.append(CellRecord(table, row, column, None, None, MISSING))
+        elif row_reading.values is None:
+            cells.append(CellRecord(table, row, column, None, None, AMBIGUOUS,
+                                    location=row_reading.location))
+        elif column not in row_reading.values:
+            missing(table, row, column, rule="completeness.missing_column",
+                    message=f"column {column} of row {table}/{row} is not in the table's header "
+                            f"({row_reading.location})")
+            cells.append(CellRecord(table, row, column, None, None, MISSING, location=row_reading.location))
+        else:
+            v = row_reading.values[column]
+            cells.append(CellRecord(table, row, column, v.number, v.raw or None, STATUS_OF[v.kind], v.note,
+                                    row_reading.location))
+
+    in_layout = {(t, r) for t, r, _ in keys}
+    for reading in readings.values():
+        for row in reading.rows.values():
+            if (reading.table, row.key) not in in_layout:
+                findings.append(FindingRecord(
+                    "parse.unexpected_row",
+                    f"row {row.key} is printed ({row.location}) but is not part of table {reading.table} "
+                    f"in the {layout} layout; its values are not stored",
+                    reading.table, row.key, location=row.location))
+    return cells, findings

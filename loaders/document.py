@@ -1,0 +1,132 @@
+"""Chain the stages: bytes ─▶ report document (``spec/README.md``'s JSON shape).
+
+``parse_bytes`` returns a ``ParsedReport`` (the stages' results, for ``--explain`` and
+the store); ``ParsedReport.document()`` is the JSON document ``ogi parse`` prints."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from loaders import PARSER_VERSION
+from loaders.blocks import Block
+from loaders.cells import build_cells, detect_layout
+from loaders.detect import decode, detect_format
+from loaders.errors import LoadError
+from loaders.identities import check_identities
+from loaders.metadata import Metadata, read_metadata
+from loaders.records import CellRecord, FindingRecord
+from loaders.sections import NUMERALS, Section, split_sections
+from loaders.sources.text import read_blocks
+from loaders.tables import READERS, TableReading
+from models.codebook import codebook
+
+SOURCES = {"text": read_blocks, "markdown": read_blocks}
+
+
+@dataclass
+class ParsedReport:
+    source_name: str
+    source_format: str
+    encoding: str
+    sha256: str
+    size: int
+    raw_bytes: bytes = field(repr=False)
+    metadata: Metadata
+    layout: str
+    blocks: list[Block]
+    sections: dict[int, Section]
+    readings: dict[str, TableReading]
+    cells: list[CellRecord]
+    findings: list[FindingRecord] = field(default_factory=list)
+
+    def document(self) -> dict:
+        m = self.metadata
+        return {
+            "agency": {"name": m.agency},
+            "year": m.year,
+            "layout": self.layout,
+            "title": m.title,
+            "document_number": m.document_number,
+            "published_on": m.published_on.isoformat() if m.published_on else None,
+            "contact": {"phone": m.contact_phone, "address": m.contact_address,
+                        "email": m.contact_email, "postcode": m.contact_postcode},
+            "source": {"name": self.source_name, "format": self.source_format, "encoding": self.encoding,
+                       "sha256": self.sha256, "size": self.size},
+            "parser_version": PARSER_VERSION,
+            "cells": [
+                {"table": c.table, "row": c.row, "column": c.column, "value": number(c.value),
+                 "raw": c.raw, "status": c.status, "note": c.note, "location": c.location}
+                for c in self.cells
+            ],
+            "findings": [finding_document(f) for f in self.findings],
+            "sections": [
+                {"number": n, "numeral": NUMERALS[n - 1], "title": s.title, "text": s.text}
+                for n, s in sorted(self.sections.items())
+            ],
+        }
+
+
+def number(value: Decimal | None) -> int | float | None:
+    """A stored Decimal as JSON: integers stay integers, decimals keep their digits."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value.normalize())
+
+
+def finding_document(f: FindingRecord) -> dict:
+    return {"rule": f.rule, "table": f.table, "row": f.row, "column": f.column, "cells": f.cells,
+            "expected": number(f.expected), "printed": number(f.printed), "message": f.message,
+            "location": f.location}
+
+
+def parse_bytes(data: bytes, source_name: str = "<input>") -> ParsedReport:
+    """Parse one file's bytes. Raises LoadError (naming the file) when it is not a report."""
+    try:
+        return _parse(data, source_name)
+    except LoadError as e:
+        raise e.with_file(source_name) from None
+
+
+def _parse(data: bytes, source_name: str) -> ParsedReport:
+    decoded = decode(data)
+    fmt = detect_format(decoded.text, source_name)
+    blocks = SOURCES[fmt](decoded.text)
+    preamble, sections = split_sections(blocks)
+    readings = {
+        table.key: READERS[table.key](sections[number_of(table.section)].rows)
+        for table in codebook().tables.values()
+        if number_of(table.section) in sections
+    }
+    if not any(r.rows for r in readings.values()):
+        raise LoadError("no report tables found (sections 二, 三 and 四 hold no table rows): "
+                        "this does not look like a government information disclosure annual report", "tables")
+    tail = [b for n, s in sections.items() if n >= 6 for b in s.blocks]
+    metadata = read_metadata(preamble, tail, blocks)
+    try:
+        layout, findings = detect_layout(readings, metadata.year)
+    except ValueError as e:
+        raise LoadError(str(e), "layout") from None
+    cells, completeness = build_cells(readings, layout)
+    findings += [f for r in readings.values() for f in r.findings] + completeness + check_identities(cells)
+    return ParsedReport(
+        source_name=source_name, source_format=fmt, encoding=decoded.encoding,
+        sha256=hashlib.sha256(data).hexdigest(), size=len(data), raw_bytes=data, metadata=metadata, layout=layout,
+        blocks=blocks, sections=sections, readings=readings, cells=cells, findings=findings,
+    )
+
+
+def number_of(numeral: str) -> int:
+    return NUMERALS.index(numeral) + 1
+
+
+def parse_file(path: str | Path) -> ParsedReport:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise LoadError(f"cannot read: {e.strerror}", "file", str(path)) from None
+    return parse_bytes(data, str(path))

@@ -1,0 +1,94 @@
+"""The accounting identities of the codebook, checked on the printed numbers.
+
+Each identity is evaluated per column or per row; an instance in which any cell is
+null is skipped (a null is not a zero). A broken instance becomes a finding with the
+cells involved, the expected value (the side the rule computes) and the printed one.
+Printed values are never changed."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from loaders.records import CellRecord, FindingRecord
+from models.codebook import codebook
+
+Values = dict[tuple[str, str, str], Decimal | None]
+
+
+def _check(rule: str, table: str, scope: dict, left: list, right: list, values: Values,
+           expected_label: str, printed_label: str) -> FindingRecord | None:
+    involved = left + right
+    if any(values.get(k) is None for k in involved):
+        return None
+    expected = sum((values[k] for k in left), Decimal(0))
+    printed = sum((values[k] for k in right), Decimal(0))
+    if expected == printed:
+        return None
+    where = ", ".join(f"{k} {v}" for k, v in scope.items())
+    return FindingRecord(
+        rule, f"{rule} ({where}): {expected_label} = {_fmt(expected)}, but {printed_label} = {_fmt(printed)}",
+        table, scope.get("row"), scope.get("column"), ["/".join(k) for k in involved], expected, printed)
+
+
+def _fmt(d: Decimal) -> str:
+    return format(d.normalize(), "f") if d == d.to_integral_value() else str(d)
+
+
+def _present_rows(values: Values, table: str) -> list[str]:
+    seen = []
+    for t, r, _ in values:
+        if t == table and r not in seen:
+            seen.append(r)
+    return seen
+
+
+def requests_balance(values: Values) -> list[FindingRecord]:
+    out = []
+    for column in codebook().tables["requests"].columns:
+        left = [("requests", "new_received", column), ("requests", "carried_over", column)]
+        right = [("requests", "total_processed", column), ("requests", "carried_forward", column)]
+        out.append(_check("requests.balance", "requests", {"column": column}, left, right,
+                          values, "new_received + carried_over", "total_processed + carried_forward"))
+    return out
+
+
+def requests_outcomes_sum(values: Values) -> list[FindingRecord]:
+    rows = _present_rows(values, "requests")
+    outcomes = rows[rows.index("granted"):rows.index("total_processed")] if "granted" in rows else []
+    out = []
+    for column in codebook().tables["requests"].columns:
+        out.append(_check("requests.outcomes_sum", "requests", {"column": column},
+                          [("requests", r, column) for r in outcomes], [("requests", "total_processed", column)],
+                          values, "the outcome rows summed", "total_processed"))
+    return out
+
+
+def _row_total(rule: str, table: str, values: Values) -> list[FindingRecord]:
+    parts = [c for c in codebook().tables[table].columns if c != "total"]
+    return [
+        _check(rule, table, {"row": row}, [(table, row, c) for c in parts], [(table, row, "total")],
+               values, " + ".join(parts), "total")
+        for row in _present_rows(values, table)
+    ]
+
+
+def requests_row_total(values: Values) -> list[FindingRecord]:
+    return _row_total("requests.row_total", "requests", values)
+
+
+def review_row_total(values: Values) -> list[FindingRecord]:
+    return _row_total("review_litigation.row_total", "review_litigation", values)
+
+
+CHECKS = {
+    "requests.balance": requests_balance,
+    "requests.outcomes_sum": requests_outcomes_sum,
+    "requests.row_total": requests_row_total,
+    "review_litigation.row_total": review_row_total,
+}
+# cross_year.carry compares two reports: it is checked where both are stored, not here.
+assert set(CHECKS) == {k for k, i in codebook().identities.items() if not i.soft}, "an identity has no check"
+
+
+def check_identities(cells: list[CellRecord]) -> list[FindingRecord]:
+    values: Values = {(c.table, c.row, c.column): c.value for c in cells}
+    return [f for check in CHECKS.values() for f in check(values) if f is not None]

@@ -1,0 +1,1 @@
+"""One source per input format, each turning decoded content into blocks."""

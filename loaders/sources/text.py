@@ -1,0 +1,48 @@
+"""Text extracted from reports: tab-separated rows and markdown pipe tables.
+
+Both can appear in one file. Separator rows (``|---|---|``, ``-----\t---``) are
+dropped; ``<br>`` inside a cell joins its parts; markdown emphasis and heading marks
+are removed from prose."""
+from __future__ import annotations
+
+import re
+
+from loaders.blocks import Block, Prose, Row
+
+_SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
+_BR = re.compile(r"<br\s*/?>", re.I)
+_HEADING = re.compile(r"^\s*#{1,6}\s*")
+_EMPHASIS = re.compile(r"\*\*|__")
+
+
+def _clean_cell(cell: str) -> str:
+    return _BR.sub("", cell).strip()
+
+
+def _is_separator(cells: list[str]) -> bool:
+    return any(cells) and all(not c or _SEPARATOR_CELL.match(c) for c in cells)
+
+
+def split_line(line: str) -> list[str] | None:
+    """The cells of a table line, or None when the line is prose."""
+    stripped = line.strip()
+    if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+        return [_clean_cell(c) for c in stripped[1:-1].split("|")]
+    if "\t" in line:
+        return [_clean_cell(c) for c in line.rstrip("\r\n").split("\t")]
+    return None
+
+
+def read_blocks(text: str) -> list[Block]:
+    blocks: list[Block] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = split_line(line)
+        if cells is None:
+            prose = _EMPHASIS.sub("", _HEADING.sub("", line)).strip()
+            if prose:
+                blocks.append(Prose(prose, number))
+        elif not _is_separator(cells) and any(cells):
+            blocks.append(Row(tuple(cells), number))
+    return blocks

@@ -1,0 +1,14 @@
+"""Relational model of the reports: agency 1—n report 1—n cell / finding / section."""
+from models.agency import Agency
+from models.cell import Cell
+from models.db import database, default_url, open_database
+from models.finding import Finding
+from models.report import Report
+from models.schema import MODELS, SCHEMA_VERSION, Meta, ensure_schema
+from models.section import Section
+from models.source import SourceFile
+
+__all__ = [
+    "Agency", "Cell", "Finding", "MODELS", "Meta", "Report", "SCHEMA_VERSION", "Section",
+    "SourceFile", "database", "default_url", "ensure_schema", "open_database",
+]

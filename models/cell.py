@@ -1,0 +1,31 @@
+from peewee import AutoField, CharField, DecimalField, ForeignKeyField, TextField
+
+from models.base import BaseModel
+from models.report import Report
+
+
+class Cell(BaseModel):
+    """One (table, row, column) value of a report, keyed by codebook keys.
+
+    ``value`` is the number as printed (null when blank, a placeholder, ambiguous or
+    missing: ``status`` says which); ``raw`` is the printed text; ``location`` says where
+    it was read."""
+
+    id = AutoField()
+    # Indexed by the unique (report, table, row, column) index below, which starts with it.
+    report = ForeignKeyField(Report, backref="cells", on_delete="CASCADE", index=False)
+    table_key = CharField(max_length=32)
+    row_key = CharField(max_length=64)
+    column_key = CharField(max_length=64)
+    value = DecimalField(max_digits=24, decimal_places=6, null=True, auto_round=False)
+    raw = TextField(null=True)
+    status = CharField(max_length=16)
+    note = TextField(null=True)
+    location = CharField(max_length=100, null=True)
+
+    class Meta:
+        # One index only. Queries select reports first (year, agency, layout), then seek
+        # their cells by this prefix. A second index on (table, row, column) tripled the
+        # cost of storing a report (its entries land all over the B-tree; see
+        # benchmarks/README.md) and is left to the national-scale work.
+        indexes = ((("report", "table_key", "row_key", "column_key"), True),)

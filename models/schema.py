@@ -1,0 +1,65 @@
+"""Schema creation and versioned migrations.
+
+``SCHEMA_VERSION`` is stored in the ``meta`` table. A database created by this code
+gets the current version; an older one is brought forward by running each function
+in ``MIGRATIONS`` whose version is above the stored one, in order, each in a
+transaction. To change the schema: change the models, bump ``SCHEMA_VERSION`` and add
+the migration (``playhouse.migrate``) that turns version N-1 into N."""
+from __future__ import annotations
+
+from peewee import CharField, TextField
+
+from models.agency import Agency
+from models.base import BaseModel
+from models.cell import Cell
+from models.db import database
+from models.finding import Finding
+from models.report import Report
+from models.section import Section
+from models.source import SourceFile
+
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, callable] = {}  # version -> function(database) that migrates from version-1
+
+
+class Meta(BaseModel):
+    key = CharField(max_length=64, primary_key=True)
+    value = TextField()
+
+
+MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section]
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def stored_version() -> int | None:
+    if not database.table_exists(Meta._meta.table_name):
+        return None
+    row = Meta.get_or_none(Meta.key == "schema_version")
+    return int(row.value) if row else None
+
+
+def _set_version(version: int) -> None:
+    (Meta.insert(key="schema_version", value=str(version))
+     .on_conflict(conflict_target=[Meta.key], preserve=[Meta.value]).execute())
+
+
+def ensure_schema() -> int:
+    """Create the tables of a new database, or migrate an older one. Returns the version."""
+    version = stored_version()
+    if version is None:
+        with database.atomic():
+            database.create_tables(MODELS)
+            _set_version(SCHEMA_VERSION)
+        return SCHEMA_VERSION
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"database schema version {version} is newer than this code's {SCHEMA_VERSION}: upgrade ogi-api"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with database.atomic():
+            MIGRATIONS[target](database)
+            _set_version(target)
+    return SCHEMA_VERSION

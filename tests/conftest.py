@@ -1,0 +1,60 @@
+"""Fixtures: the seed reports and their goldens (copied from the shared contract into
+tests/fixtures/), and a real database per test.
+
+The ``db`` fixture runs each test against SQLite, and also against PostgreSQL when
+``OGI_TEST_POSTGRES_URL`` names a server (``.ci/run`` starts one and sets it)."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+from playhouse.db_url import connect as connect_url
+
+from models import MODELS, database, open_database
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
+POSTGRES_URL = os.environ.get("OGI_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def seed(name: str) -> Path:
+    """A seed by its number prefix, e.g. seed("004")."""
+    return next(p for p in SEEDS if p.name.startswith(name))
+
+
+def golden_path(source: Path) -> Path:
+    return FIXTURES / "golden" / f"{source.stem}.json"
+
+
+def _check_golden_module():
+    spec = importlib.util.spec_from_file_location("check_golden", FIXTURES / "check_golden.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check_golden = _check_golden_module()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def db(db_url):
+    """A fresh, empty database at ``db_url``, bound to the models."""
+    if db_url.startswith("postgresql"):  # one server for the session: empty it first
+        with connect_url(db_url) as raw:
+            database.initialize(raw)
+            database.drop_tables(MODELS, cascade=True)
+    connection = open_database(db_url)
+    connection.connect(reuse_if_open=True)
+    yield connection
+    if not connection.is_closed():
+        connection.close()

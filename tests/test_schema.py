@@ -1,0 +1,41 @@
+"""The schema version is recorded, and an older database is migrated, keeping its data."""
+import pytest
+from peewee import TextField
+from playhouse.migrate import SchemaMigrator, migrate
+
+import models.schema as schema
+from loaders.load import load_paths
+from models import Meta, Report, database, open_database
+from tests.conftest import seed
+
+
+def test_a_new_database_records_the_schema_version(db):
+    assert Meta.get(Meta.key == "schema_version").value == str(schema.SCHEMA_VERSION)
+
+
+def test_opening_again_keeps_the_data(db, db_url):
+    load_paths([seed("001")])
+    open_database(db_url)
+    assert Report.select().count() == 1
+
+
+def test_a_database_newer_than_the_code_is_refused(db, db_url):
+    Meta.update(value="99").where(Meta.key == "schema_version").execute()
+    with pytest.raises(schema.SchemaTooNew, match="schema version 99 is newer"):
+        open_database(db_url)
+
+
+def test_migrations_bring_an_older_database_forward(db, db_url, monkeypatch):
+    load_paths([seed("001")])
+
+    def add_reviewer(db_):
+        migrator = SchemaMigrator.from_database(db_)
+        migrate(migrator.add_column("report", "reviewer", TextField(null=True)))
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, schema.SCHEMA_VERSION, add_reviewer)
+    open_database(db_url)
+    assert Meta.get(Meta.key == "schema_version").value == str(schema.SCHEMA_VERSION)
+    columns = [c.name for c in database.get_columns("report")]
+    assert "reviewer" in columns
+    assert Report.select().count() == 1
