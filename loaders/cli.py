@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -83,3 +84,32 @@ def _outcome_line(o: FileOutcome) -> str:
     r = o.result
     what = {"loaded": "new report", "revised": f"revision {r.revision}", "unchanged": "already stored as"}[o.outcome]
     return f"{o.outcome:<10} {o.path}: {what} {r.report_id}, {r.findings} findings"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=lambda: min(2 * (os.cpu_count() or 1) + 1, 9),
+              show_default="2 × cores + 1, at most 9", help="gunicorn worker processes.")
+@db_option
+def serve(host, port, workers, db_url):
+    """Serve the /v1 API with gunicorn."""
+    url = db_url or default_url()
+    open_database(url)  # create or migrate the schema once, before the workers start
+    os.environ["DATABASE_URL"] = url
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+                               "--workers", str(workers), "--access-logfile", "-", "api:create_app()"])
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file (default: stdout).")
+def openapi(output):
+    """Print the OpenAPI document of the API as YAML (what openapi.yaml holds)."""
+    from api import openapi_yaml
+
+    text = openapi_yaml()
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        click.echo(text, nl=False)

@@ -40,3 +40,19 @@ class FindingRecord:
     expected: Decimal | None = None
     printed: Decimal | None = None
     location: str | None = None
+
+
+# Every finding rule the loader reports, with what it means.
+RULES = {
+    "requests.balance": "per column: new_received + carried_over = total_processed + carried_forward",
+    "requests.outcomes_sum": "per column: total_processed = the outcome rows (granted … other) summed",
+    "requests.row_total": "per row: total = the six applicant columns summed",
+    "review_litigation.row_total": "per row: total = upheld + corrected + other + pending",
+    "parse.ambiguous": "printed values that cannot be placed; the row's cells are null",
+    "parse.unrecognised_row": "a row with values whose label matches no row of the table; not stored",
+    "parse.unexpected_row": "a known row that the report's layout does not have; not stored",
+    "parse.layout_inferred": "neither table 二 nor 三 shows the layout; it is taken from the year",
+    "completeness.missing_table": "a table is not in the file; its cells are missing",
+    "completeness.missing_row": "a row is not in the file; its cells are missing",
+    "completeness.missing_column": "table 二's header lacks a column of the row; the cell is missing",
+}

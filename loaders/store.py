@@ -15,6 +15,8 @@ from peewee import fn
 from loaders import PARSER_VERSION
 from loaders.document import ParsedReport
 from models import Agency, Cell, Finding, Report, Section, SourceFile, database
+from models.agency import region_of
+from models.schema import touch_data_version
 
 LOADED, UNCHANGED, REVISED = "loaded", "unchanged", "revised"
 CELL_FIELDS = (Cell.report, Cell.table_key, Cell.row_key, Cell.column_key, Cell.value, Cell.raw, Cell.status,
@@ -40,7 +42,8 @@ def store_report(parsed: ParsedReport) -> StoreResult:
             return StoreResult(UNCHANGED, existing.id, existing.revision, existing.findings.count())
         (SourceFile.insert(sha256=parsed.sha256, size=parsed.size, content=parsed.raw_bytes)
          .on_conflict_ignore().execute())
-        agency = Agency.get_or_none(Agency.name == m.agency) or Agency.create(name=m.agency)
+        agency = (Agency.get_or_none(Agency.name == m.agency)
+                  or Agency.create(name=m.agency, region=region_of(m.agency)))
         last = (Report.select(fn.MAX(Report.revision))
                 .where(Report.agency == agency, Report.year == m.year).scalar()) or 0
         if last:
@@ -65,6 +68,7 @@ def store_report(parsed: ParsedReport) -> StoreResult:
         _insert(Section, SECTION_FIELDS, [
             (report.id, n, s.title[:200], s.text) for n, s in sorted(parsed.sections.items())
         ])
+        touch_data_version()
     return StoreResult(REVISED if last else LOADED, report.id, report.revision, len(parsed.findings))
 
 

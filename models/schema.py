@@ -7,9 +7,12 @@ transaction. To change the schema: change the models, bump ``SCHEMA_VERSION`` an
 the migration (``playhouse.migrate``) that turns version N-1 into N."""
 from __future__ import annotations
 
-from peewee import CharField, TextField
+import uuid
 
-from models.agency import Agency
+from peewee import CharField, TextField
+from playhouse.migrate import SchemaMigrator, migrate
+
+from models.agency import Agency, region_of
 from models.base import BaseModel
 from models.cell import Cell
 from models.db import database
@@ -18,8 +21,18 @@ from models.report import Report
 from models.section import Section
 from models.source import SourceFile
 
-SCHEMA_VERSION = 1
-MIGRATIONS: dict[int, callable] = {}  # version -> function(database) that migrates from version-1
+SCHEMA_VERSION = 2
+
+
+def _v2_agency_region(db) -> None:
+    """Version 2: ``agency.region``, the administrative divisions read from its name."""
+    migrator = SchemaMigrator.from_database(db)
+    migrate(migrator.add_column("agency", "region", Agency.region))  # indexed, as the field says
+    for agency in Agency.select(Agency.id, Agency.name):
+        Agency.update(region=region_of(agency.name)).where(Agency.id == agency.id).execute()
+
+
+MIGRATIONS = {2: _v2_agency_region}  # version -> function(database) that migrates from version-1
 
 
 class Meta(BaseModel):
@@ -41,9 +54,23 @@ def stored_version() -> int | None:
     return int(row.value) if row else None
 
 
+def _set(key: str, value: str) -> None:
+    Meta.insert(key=key, value=value).on_conflict(conflict_target=[Meta.key], preserve=[Meta.value]).execute()
+
+
 def _set_version(version: int) -> None:
-    (Meta.insert(key="schema_version", value=str(version))
-     .on_conflict(conflict_target=[Meta.key], preserve=[Meta.value]).execute())
+    _set("schema_version", str(version))
+
+
+def touch_data_version() -> None:
+    """Record that the data changed (every write does this in its transaction): the
+    API's ETags are made from it."""
+    _set("data_version", uuid.uuid4().hex)
+
+
+def data_version() -> str:
+    row = Meta.get_or_none(Meta.key == "data_version")
+    return row.value if row else "empty"
 
 
 def ensure_schema() -> int:

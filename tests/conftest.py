@@ -58,3 +58,14 @@ def db(db_url):
     yield connection
     if not connection.is_closed():
         connection.close()
+
+
+@pytest.fixture
+def app(db, db_url):
+    """The API over a database holding the five seed reports (pytest-flask's ``client``
+    fixture uses it)."""
+    from api import create_app
+    from loaders.load import load_paths
+
+    assert load_paths(SEEDS).failed == 0
+    return create_app({"DATABASE_URL": db_url, "TESTING": True})

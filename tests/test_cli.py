@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from models import Report
+from models import SCHEMA_VERSION, Report
 from tests.conftest import FIXTURES, seed
 
 OGI = str(Path(sys.executable).with_name("ogi"))
@@ -71,5 +71,5 @@ def test_init_creates_the_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'new' / 'ogi.sqlite3'}"
     run = ogi("init", "--db", url)
     assert run.returncode == 0, run.stderr
-    assert run.stdout == f"database ready: {url} (schema version 1)\n"
+    assert run.stdout == f"database ready: {url} (schema version {SCHEMA_VERSION})\n"
     assert (tmp_path / "new" / "ogi.sqlite3").exists()

@@ -5,7 +5,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 
 import models.schema as schema
 from loaders.load import load_paths
-from models import Meta, Report, database, open_database
+from models import Agency, Meta, Report, database, open_database
 from tests.conftest import seed
 
 
@@ -39,3 +39,15 @@ def test_migrations_bring_an_older_database_forward(db, db_url, monkeypatch):
     columns = [c.name for c in database.get_columns("report")]
     assert "reviewer" in columns
     assert Report.select().count() == 1
+
+
+def test_version_1_databases_get_agency_regions(db, db_url):
+    load_paths([seed("000"), seed("003")])
+    migrator = SchemaMigrator.from_database(database)
+    migrate(migrator.drop_index("agency", "agency_region"), migrator.drop_column("agency", "region"))
+    Meta.update(value="1").where(Meta.key == "schema_version").execute()
+
+    open_database(db_url)
+    assert Meta.get(Meta.key == "schema_version").value == "2"
+    regions = {a.name: a.region for a in Agency.select()}
+    assert regions == {"晋江市城市管理局": "晋江市", "晋江市安海镇人民政府": "晋江市安海镇"}

@@ -1,0 +1,156 @@
+"""List responses: ``{"data": [...], "meta": {total, limit, offset, next}}`` with RFC 8288
+``Link`` headers, or the same page as CSV (``format=csv`` or ``Accept: text/csv``),
+streamed, UTF-8, with a BOM for Excel on ``bom=1``."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import marshmallow as ma
+import orjson
+from flask import Response, request, stream_with_context
+from marshmallow import Schema, fields
+
+from loaders.document import number
+
+DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+
+
+def list_fields(sortable: Iterable[str]) -> dict[str, ma.fields.Field]:
+    """The paging, sorting and format parameters every list endpoint takes."""
+    sortable = list(sortable)
+    return {
+        "limit": fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
+                                metadata={"description": f"Records per page (default {DEFAULT_LIMIT}, "
+                                                         f"at most {MAX_LIMIT})."}),
+        "offset": fields.Integer(load_default=0, validate=ma.validate.Range(0, 2**31 - 1),
+                                 metadata={"description": "Records to skip."}),
+        "sort": SortField(sortable, metadata={
+            "description": "Fields to sort by, comma-separated; a leading - sorts descending. One of: "
+                           + ", ".join(sortable) + ".",
+            "pattern": f"^-?({'|'.join(sortable)})(,-?({'|'.join(sortable)}))*$"}),
+        "format": fields.String(validate=ma.validate.OneOf(["json", "csv"]),
+                                metadata={"description": "json (default) or csv; Accept: text/csv also asks for CSV."}),
+        "bom": fields.Boolean(load_default=False,
+                              metadata={"description": "With CSV: start with a UTF-8 byte-order mark (for Excel)."}),
+    }
+
+
+class SortField(fields.String):
+    def __init__(self, sortable: list[str], **kwargs):
+        super().__init__(**kwargs)
+        self.sortable = sortable
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        out = []
+        for item in super()._deserialize(value, attr, data, **kwargs).split(","):
+            name = item.strip().lstrip("-")
+            if name not in self.sortable:
+                raise ma.ValidationError(f"cannot sort by {name!r}: one of {', '.join(self.sortable)}")
+            out.append((name, item.strip().startswith("-")))
+        return out
+
+
+class MetaSchema(Schema):
+    total = fields.Integer(required=True, metadata={"description": "Records matching the filters."})
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    next = fields.String(allow_none=True, required=True, metadata={"description": "URL of the next page, or null."})
+
+
+def list_schema(name: str, item: type[Schema]) -> type[Schema]:
+    return Schema.from_dict({"data": fields.List(fields.Nested(item), required=True),
+                             "meta": fields.Nested(MetaSchema, required=True)}, name=name)
+
+
+def order(query, args: dict, columns: dict, default: list):
+    """ORDER BY the requested fields (``columns`` maps a field name to its expression),
+    nulls last either way (as SQLite and PostgreSQL would not agree otherwise)."""
+    sort = args.get("sort")
+    if not sort:
+        return query.order_by(*default)
+    return query.order_by(*[columns[name].desc(nulls="LAST") if desc else columns[name].asc(nulls="LAST")
+                            for name, desc in sort], *default)
+
+
+def wants_csv(args: dict) -> bool:
+    if args.get("format"):
+        return args["format"] == "csv"
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return best == "text/csv"
+
+
+def _page_url(offset: int) -> str:
+    params = [(k, v) for k, v in request.args.items(multi=True) if k != "offset"] + [("offset", str(offset))]
+    return f"{request.base_url}?{urlencode(params)}"
+
+
+def respond(query, args: dict, records: Callable[[list], list[dict]], csv_columns: list[str]):
+    """One page of ``query`` as the list envelope (JSON) or CSV; ``records`` turns the
+    page's rows into records (in one go, so it can fetch what they share at once)."""
+    limit, offset = args["limit"], args["offset"]
+    total = query.order_by().count()
+    page = records(list(query.limit(limit).offset(offset)))
+    has_next = offset + limit < total
+    links = [f'<{_page_url(0)}>; rel="first"']
+    if offset:
+        links.append(f'<{_page_url(max(offset - limit, 0))}>; rel="prev"')
+    if has_next:
+        links.append(f'<{_page_url(offset + limit)}>; rel="next"')
+    headers = {"Link": ", ".join(links), "X-Total-Count": str(total)}
+    if wants_csv(args):
+        return csv_response(page, csv_columns, args.get("bom"), headers)
+    meta = {"total": total, "limit": limit, "offset": offset, "next": _page_url(offset + limit) if has_next else None}
+    return json_response({"data": page, "meta": meta}, headers)
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        return number(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def json_response(body, headers: dict | None = None) -> Response:
+    """JSON written by orjson: the view's records as they are (the schema on the view
+    documents them; tests check the two agree). Times without a zone are UTC."""
+    return Response(orjson.dumps(body, default=_default, option=orjson.OPT_NAIVE_UTC), headers=headers,
+                    mimetype="application/json")
+
+
+def _flat(record: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        elif isinstance(value, list):
+            out[prefix + key] = ";".join(map(str, value))
+        elif isinstance(value, bool):
+            out[prefix + key] = "true" if value else "false"
+        elif isinstance(value, Decimal):
+            out[prefix + key] = number(value)
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def csv_response(records: Iterable[dict], columns: list[str], bom: bool, headers: dict) -> Response:
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\r\n")
+        yield ("\ufeff" if bom else "")
+        writer.writeheader()
+        for i, record in enumerate(records, start=1):
+            writer.writerow(_flat(record))
+            if i % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(stream_with_context(rows()), mimetype="text/csv", headers=headers,
+                    content_type="text/csv; charset=utf-8")
+
+

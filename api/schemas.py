@@ -1,0 +1,172 @@
+"""Response schemas: what each endpoint returns, and so what the OpenAPI document says."""
+from marshmallow import Schema, fields
+
+from api.base import Number
+from api.lists import list_schema
+
+
+class Headline(Schema):
+    requests_received = Number(allow_none=True, metadata={"description": "requests/new_received/total"})
+    requests_handled = Number(allow_none=True, metadata={"description": "requests/total_processed/total"})
+    requests_withheld = Number(allow_none=True, metadata={
+        "description": "requests/denied.*/total summed (不予公开); null if any is null"})
+    reconsideration_total = Number(allow_none=True, metadata={"description": "review_litigation/review/total"})
+    litigation_total = Number(allow_none=True, metadata={
+        "description": "review_litigation/litigation_direct/total + litigation_after_review/total; null if either is"})
+
+
+class AgencyYear(Schema):
+    year = fields.Integer(required=True)
+    report_id = fields.Integer(required=True)
+    layout = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    headline = fields.Nested(Headline, required=True)
+
+
+class Agency(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    region = fields.String(allow_none=True, required=True, metadata={
+        "description": "Administrative divisions read from the name (e.g. 淮安市洪泽区); null if it names none."})
+    years = fields.List(fields.Integer(), required=True, metadata={"description": "Years with a report."})
+
+
+class AgencyDetail(Agency):
+    reports = fields.List(fields.Nested(AgencyYear), required=True, metadata={
+        "description": "Per year, the current report and its headline numbers."})
+
+
+class Report(Schema):
+    id = fields.Integer(required=True)
+    agency_id = fields.Integer(required=True)
+    agency_name = fields.String(required=True)
+    region = fields.String(allow_none=True, required=True)
+    year = fields.Integer(required=True)
+    layout = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    is_current = fields.Boolean(required=True)
+    title = fields.String(allow_none=True, required=True)
+    document_number = fields.String(allow_none=True, required=True)
+    published_on = fields.Date(allow_none=True, required=True, metadata={"description": "Date signed."})
+    source_name = fields.String(required=True)
+    source_format = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    findings = fields.Integer(required=True, metadata={"description": "Number of findings."})
+    loaded_at = fields.DateTime(required=True)
+
+
+class Contact(Schema):
+    phone = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    postcode = fields.String(allow_none=True)
+
+
+class CellValue(Schema):
+    value = Number(allow_none=True, required=True)
+    raw = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True)
+    note = fields.String(allow_none=True, required=True)
+    location = fields.String(allow_none=True, required=True)
+
+
+class Label(Schema):
+    key = fields.String(required=True)
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class ColumnLabel(Label):
+    unit = fields.String(allow_none=True)
+
+
+class TableRow(Label):
+    cells = fields.Dict(keys=fields.String(), values=fields.Nested(CellValue), required=True,
+                        metadata={"description": "By column key; only the row's columns."})
+
+
+class Table(Label):
+    columns = fields.List(fields.Nested(ColumnLabel), required=True)
+    rows = fields.List(fields.Nested(TableRow), required=True)
+
+
+class Finding(Schema):
+    id = fields.Integer(required=True)
+    report_id = fields.Integer(required=True)
+    agency_id = fields.Integer(required=True)
+    agency_name = fields.String(required=True)
+    year = fields.Integer(required=True)
+    rule = fields.String(required=True)
+    table = fields.String(allow_none=True, required=True)
+    row = fields.String(allow_none=True, required=True)
+    column = fields.String(allow_none=True, required=True)
+    cells = fields.List(fields.String(), required=True, metadata={"description": "table/row/column of each cell."})
+    expected = Number(allow_none=True, required=True, metadata={"description": "The side the rule computes."})
+    printed = Number(allow_none=True, required=True, metadata={"description": "The side the report prints."})
+    message = fields.String(required=True)
+    location = fields.String(allow_none=True, required=True)
+
+
+class Revision(Schema):
+    id = fields.Integer(required=True)
+    revision = fields.Integer(required=True)
+    is_current = fields.Boolean(required=True)
+    loaded_at = fields.DateTime(required=True)
+
+
+class Section(Schema):
+    number = fields.Integer(required=True)
+    numeral = fields.String(required=True)
+    title = fields.String(required=True)
+    text = fields.String(required=True)
+
+
+class ReportDetail(Report):
+    source_encoding = fields.String(allow_none=True, required=True)
+    parser_version = fields.String(required=True)
+    contact = fields.Nested(Contact, required=True)
+    revisions = fields.List(fields.Nested(Revision), required=True, metadata={
+        "description": "Every revision of this agency and year."})
+    tables = fields.List(fields.Nested(Table), required=True, metadata={
+        "description": "The three tables as printed: rows × columns in codebook order."})
+    findings = fields.List(fields.Nested(Finding), required=True)
+    sections = fields.List(fields.Nested(Section), required=True)
+
+
+class Cell(Schema):
+    report_id = fields.Integer(required=True)
+    agency_id = fields.Integer(required=True)
+    agency_name = fields.String(required=True)
+    region = fields.String(allow_none=True, required=True)
+    year = fields.Integer(required=True)
+    layout = fields.String(required=True)
+    table = fields.String(required=True)
+    row = fields.String(required=True)
+    column = fields.String(required=True)
+    value = Number(allow_none=True, required=True)
+    status = fields.String(required=True)
+    raw = fields.String(allow_none=True, required=True)
+    note = fields.String(allow_none=True, required=True)
+    location = fields.String(allow_none=True, required=True)
+
+
+class Aggregate(Schema):
+    agency_id = fields.Integer(metadata={"description": "With group_by=agency."})
+    agency_name = fields.String(metadata={"description": "With group_by=agency."})
+    region = fields.String(allow_none=True, metadata={"description": "With group_by=region."})
+    year = fields.Integer(metadata={"description": "With group_by=year."})
+    layout = fields.String(metadata={"description": "With group_by=layout."})
+    table = fields.String(metadata={"description": "With group_by=table."})
+    row = fields.String(metadata={"description": "With group_by=row."})
+    column = fields.String(metadata={"description": "With group_by=column."})
+    value = Number(allow_none=True, required=True, metadata={
+        "description": "The metric over the group's non-null values; null when it has none."})
+    cells = fields.Integer(required=True, metadata={"description": "Cells in the group, null ones included."})
+    values = fields.Integer(required=True, metadata={"description": "Cells in the group with a value."})
+
+
+AgencyList = list_schema("AgencyList", Agency)
+ReportList = list_schema("ReportList", Report)
+CellList = list_schema("CellList", Cell)
+AggregateList = list_schema("AggregateList", Aggregate)
+FindingList = list_schema("FindingList", Finding)

@@ -1,0 +1,64 @@
+"""Aggregates: the cells the filters select, grouped and summed (or counted, averaged …).
+
+Aggregates wrap the same filtered query as /v1/cells. A row group key (``row=denied``)
+selects the group's rows, so without ``group_by=row`` their values are summed into
+one figure: the group's total (for ``other``, the （六） row and its 2021 children)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest import abort
+from peewee import fn
+from webargs.fields import DelimitedList
+
+from api import schemas
+from api.base import Blueprint
+from api.filters import CELL_FILTERS, apply_filters
+from api.lists import order, respond
+from api.v1.common import CSV_DOC, list_args, not_modified
+from models import Agency, Cell, Report
+
+blp = Blueprint("aggregates", __name__, url_prefix="/v1/aggregates",
+                description="Sums and other metrics over filtered cells, by group.")
+
+GROUPS = {
+    "agency": {"agency_id": Agency.id, "agency_name": Agency.name},
+    "region": {"region": Agency.region},
+    "year": {"year": Report.year},
+    "layout": {"layout": Report.layout},
+    "table": {"table": Cell.table_key},
+    "row": {"row": Cell.row_key},
+    "column": {"column": Cell.column_key},
+}
+METRICS = {"sum": fn.SUM, "count": fn.COUNT, "avg": fn.AVG, "min": fn.MIN, "max": fn.MAX}
+OUTPUTS = [name for fields in GROUPS.values() for name in fields] + ["value", "cells", "values"]
+
+AggregateArgs = list_args(
+    "AggregateArgs", CELL_FILTERS, OUTPUTS,
+    group_by=DelimitedList(ma.fields.String(validate=ma.validate.OneOf(list(GROUPS))), load_default=[],
+                           validate=ma.validate.Length(max=len(GROUPS)),
+                           metadata={"description": "Group by any of: " + ", ".join(GROUPS) + ". Comma-separated."}),
+    metric=ma.fields.String(load_default="sum", validate=ma.validate.OneOf(list(METRICS)),
+                            metadata={"description": "sum (default), count (of values), avg, min or max."}),
+)
+
+
+@blp.route("")
+@blp.arguments(AggregateArgs, location="query", as_kwargs=False)
+@blp.response(200, schemas.AggregateList)
+@blp.doc(**CSV_DOC)
+@not_modified(blp)
+def list_aggregates(args):
+    """Aggregate cells
+
+    The filters of /v1/cells, then ``group_by`` and ``metric``. Null cells are left
+    out of every metric (``values`` counts the cells that have one)."""
+    outputs = {name: expr for group in dict.fromkeys(args["group_by"]) for name, expr in GROUPS[group].items()}
+    metric = METRICS[args["metric"]](Cell.value)
+    columns = {**outputs, "value": metric, "cells": fn.COUNT(Cell.id), "values": fn.COUNT(Cell.value)}
+    for name, _ in args.get("sort") or []:
+        if name not in columns:
+            abort(400, message=f"cannot sort by {name!r}: not grouped by it",
+                  invalid_params=[{"name": "sort", "reason": f"{name!r} is not in group_by"}])
+    query = (Cell.select(*[expr.alias(name) for name, expr in columns.items()]).join(Report).join(Agency))
+    query = apply_filters(query, args, CELL_FILTERS).group_by(*outputs.values()).dicts()
+    return respond(order(query, args, columns, list(outputs.values())), args, list, list(columns))

@@ -1,0 +1,37 @@
+"""Cells in tidy long form: one record per (report, table, row, column)."""
+from __future__ import annotations
+
+from api import schemas
+from api.base import Blueprint
+from api.filters import CELL_FILTERS, apply_filters
+from api.lists import order, respond
+from api.v1.common import CSV_DOC, list_args, not_modified
+from models import Agency, Cell, Report
+
+blp = Blueprint("cells", __name__, url_prefix="/v1/cells", description="Every printed number, one record per cell.")
+
+SORT = {"report_id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name, "region": Agency.region,
+        "year": Report.year, "layout": Report.layout, "table": Cell.table_key, "row": Cell.row_key,
+        "column": Cell.column_key, "value": Cell.value, "status": Cell.status, "raw": Cell.raw, "note": Cell.note,
+        "location": Cell.location}
+CellArgs = list_args("CellArgs", CELL_FILTERS, SORT)
+COLUMNS = list(schemas.Cell().fields)
+
+
+def cells_query():
+    """Each record as the columns of one row, named as served."""
+    return (Cell.select(*[expr.alias(name) for name, expr in SORT.items()]).join(Report).join(Agency).dicts())
+
+
+@blp.route("")
+@blp.arguments(CellArgs, location="query", as_kwargs=False)
+@blp.response(200, schemas.CellList)
+@blp.doc(**CSV_DOC)
+@not_modified(blp)
+def list_cells(args):
+    """List cells
+
+    Current revisions unless ``revisions=all`` or a ``report`` is named. ``row``
+    takes a key, a group (``denied``) or a prefix (``denied.*``)."""
+    query = apply_filters(cells_query(), args, CELL_FILTERS)
+    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, list, COLUMNS)

@@ -1,0 +1,33 @@
+"""What several endpoints share: argument schemas, documented responses, records."""
+from __future__ import annotations
+
+from marshmallow import Schema
+
+from api.errors import PROBLEM, ProblemSchema
+from api.filters import filter_fields
+from api.lists import list_fields
+from models import Finding
+
+CSV_DOC = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+
+def list_args(name: str, filters: tuple[str, ...], sortable, **extra) -> type[Schema]:
+    """The query schema of a list endpoint: its filters, paging, sorting and format."""
+    return Schema.from_dict({**filter_fields(filters), **list_fields(sortable), **extra}, name=name)
+
+
+def not_found(blp):
+    return blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM, description="No such record.")
+
+
+def not_modified(blp):
+    return blp.alt_response(304, description="Not modified: the ETag in If-None-Match is current.")
+
+
+def finding_record(f: Finding, agency_id: int, agency_name: str, year: int) -> dict:
+    import json
+
+    return {"id": f.id, "report_id": f.report_id, "agency_id": agency_id, "agency_name": agency_name, "year": year,
+            "rule": f.rule, "table": f.table_key, "row": f.row_key, "column": f.column_key,
+            "cells": json.loads(f.cells), "expected": f.expected, "printed": f.printed, "message": f.message,
+            "location": f.location}

@@ -1,0 +1,132 @@
+"""Reports: metadata, the three tables as printed, findings, prose, and the source file."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import PurePath
+from urllib.parse import quote
+
+from flask import Response
+from flask_smorest import abort
+from peewee import JOIN, fn
+
+from api import schemas
+from api.base import Blueprint
+from api.filters import REPORT_FILTERS, apply_filters
+from api.lists import json_response, order, respond
+from api.v1.common import CSV_DOC, finding_record, list_args, not_found, not_modified
+from loaders.sections import NUMERALS
+from models import Agency, Cell, Finding, Report, Section, SourceFile
+from models.codebook import codebook
+
+blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Annual reports, one per agency, "
+                "year and revision.")
+
+SORT = {"id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name, "region": Agency.region,
+        "year": Report.year, "layout": Report.layout, "revision": Report.revision, "is_current": Report.is_current,
+        "title": Report.title, "document_number": Report.document_number, "published_on": Report.published_on,
+        "source_name": Report.source_name, "source_format": Report.source_format, "sha256": Report.source,
+        "loaded_at": Report.loaded_at}
+ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings"])
+COLUMNS = ["id", "agency_id", "agency_name", "region", "year", "layout", "revision", "is_current", "title",
+           "document_number", "published_on", "source_name", "source_format", "sha256", "findings", "loaded_at"]
+MEDIA_TYPES = {"text": "text/plain", "markdown": "text/markdown"}
+
+
+def utc(moment: datetime) -> datetime:
+    """Stored times are UTC without a zone; served with it (RFC 3339)."""
+    return moment.replace(tzinfo=UTC)
+
+
+def summary(r: Report, findings: int) -> dict:
+    return {"id": r.id, "agency_id": r.agency.id, "agency_name": r.agency.name, "region": r.agency.region,
+            "year": r.year, "layout": r.layout, "revision": r.revision, "is_current": r.is_current, "title": r.title,
+            "document_number": r.document_number, "published_on": r.published_on, "source_name": r.source_name,
+            "source_format": r.source_format, "sha256": r.sha256, "findings": findings,
+            "loaded_at": utc(r.loaded_at)}
+
+
+def _records(reports: list[Report]) -> list[dict]:
+    return [summary(r, r.n_findings) for r in reports]
+
+
+@blp.route("")
+@blp.arguments(ReportArgs, location="query", as_kwargs=False)
+@blp.response(200, schemas.ReportList)
+@blp.doc(**CSV_DOC)
+@not_modified(blp)
+def list_reports(args):
+    """List reports
+
+    Current revisions unless ``revisions=all``; filter by agency, region, year,
+    layout or report id."""
+    n_findings = fn.COUNT(Finding.id)
+    query = (Report.select(Report, Agency, n_findings.alias("n_findings")).join(Agency)
+             .switch(Report).join(Finding, JOIN.LEFT_OUTER).group_by(Report.id, Agency.id))
+    query = apply_filters(query, args, REPORT_FILTERS)
+    return respond(order(query, args, {**SORT, "findings": n_findings}, [Report.id]), args, _records, COLUMNS)
+
+
+def tables(report: Report) -> list[dict]:
+    """The report's cells as its three tables: rows × columns in codebook order."""
+    cells = {}
+    for c in report.cells.order_by(Cell.id):
+        cells.setdefault(c.table_key, {}).setdefault(c.row_key, {})[c.column_key] = {
+            "value": c.value, "raw": c.raw, "status": c.status, "note": c.note, "location": c.location}
+    out = []
+    for table in codebook().tables.values():
+        rows = cells.get(table.key, {})
+        used = {col for row in rows.values() for col in row}
+        out.append({
+            "key": table.key, "zh": table.zh, "en": table.en,
+            "columns": [{"key": c.key, "zh": c.zh, "en": c.en, "unit": c.unit}
+                        for c in table.columns.values() if c.key in used],
+            "rows": [{"key": r.key, "zh": r.zh, "en": r.en, "cells": rows[r.key]}
+                     for r in table.rows.values() if r.key in rows],
+        })
+    return out
+
+
+def _report(report_id: int) -> Report:
+    return (Report.select(Report, Agency).join(Agency).where(Report.id == report_id).first()
+            or abort(404, message=f"no report {report_id}"))
+
+
+@blp.route("/<int(max=2147483647):report_id>")
+@blp.response(200, schemas.ReportDetail)
+@not_found(blp)
+@not_modified(blp)
+def get_report(report_id):
+    """One report: metadata, tables, findings and prose sections"""
+    r = _report(report_id)
+    findings = [finding_record(f, r.agency.id, r.agency.name, r.year) for f in r.findings.order_by(Finding.id)]
+    revisions = (Report.select(Report.id, Report.revision, Report.is_current, Report.loaded_at)
+                 .where(Report.agency == r.agency, Report.year == r.year).order_by(Report.revision))
+    return json_response({
+        **summary(r, len(findings)),
+        "source_encoding": r.source_encoding, "parser_version": r.parser_version,
+        "contact": {"phone": r.contact_phone, "address": r.contact_address, "email": r.contact_email,
+                    "postcode": r.contact_postcode},
+        "revisions": [{"id": v.id, "revision": v.revision, "is_current": v.is_current, "loaded_at": utc(v.loaded_at)}
+                      for v in revisions],
+        "tables": tables(r),
+        "findings": findings,
+        "sections": [{"number": s.number, "numeral": NUMERALS[s.number - 1], "title": s.title, "text": s.text}
+                     for s in r.sections.order_by(Section.number)],
+    })
+
+
+@blp.route("/<int(max=2147483647):report_id>/source")
+@blp.doc(responses={"200": {"description": "The file as it was loaded, byte for byte.", "content": {
+    "text/plain": {"schema": {"type": "string", "format": "binary"}},
+    "text/markdown": {"schema": {"type": "string", "format": "binary"}}}}})
+@not_found(blp)
+@not_modified(blp)
+def get_source(report_id):
+    """The original file of a report"""
+    r = _report(report_id)
+    source = SourceFile.get(SourceFile.sha256 == r.sha256)
+    filename = PurePath(r.source_name.replace("\\", "/")).name or f"report-{r.id}"
+    media = MEDIA_TYPES.get(r.source_format, "application/octet-stream")
+    charset = f"; charset={r.source_encoding}" if media.startswith("text/") and r.source_encoding else ""
+    return Response(bytes(source.content), content_type=media + charset, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

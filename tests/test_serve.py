@@ -1,0 +1,46 @@
+"""``ogi serve``: gunicorn serving the API over real HTTP on loopback."""
+import json
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+from tests.conftest import FIXTURES
+from tests.test_cli import OGI, ogi
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_ogi_serve_answers_over_http(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ogi.sqlite3'}"
+    assert ogi("load", "--quiet", FIXTURES / "seeds", db_url=url).returncode == 0
+    port = free_port()
+    server = subprocess.Popen([OGI, "serve", "--port", str(port), "--workers", "2", "--db", url],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/v1/agencies?year=2020", timeout=5) as response:
+                    body = json.load(response)
+                    etag = response.headers["ETag"]
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "ogi serve did not answer within 30 s"
+                time.sleep(0.2)
+        assert [a["name"] for a in body["data"]] == ["晋江市人民政府"]
+        request = urllib.request.Request(f"{base}/v1/agencies?year=2020", headers={"If-None-Match": etag})
+        try:
+            urllib.request.urlopen(request, timeout=5)
+            raise AssertionError("expected 304")
+        except urllib.error.HTTPError as e:
+            assert e.code == 304
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
