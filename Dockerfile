@@ -1,5 +1,5 @@
-# ogi-api: the loader and its database. The API server and its deployment settings
-# come with the API and production issues.
+# ogi-api: the API served by gunicorn, over the embedded SQLite database by default
+# (DATABASE_URL for PostgreSQL). Production settings come with the production issue.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 OGI_DATA_DIR=/data
@@ -12,5 +12,5 @@ RUN pip install . && useradd --create-home --uid 10001 ogi && mkdir -p /data && 
 COPY tests/fixtures/seeds ./seeds
 USER ogi
 VOLUME ["/data"]
-ENTRYPOINT ["ogi"]
-CMD ["load", "/app/seeds"]
+EXPOSE 8000
+CMD ["sh", "-c", "ogi load --quiet /app/seeds && exec ogi serve --host 0.0.0.0 --port 8000"]
