@@ -1,8 +1,10 @@
-"""Decode bytes to text and tell the format from the content."""
+"""Tell the format from the content (not the file name) and decode text to str."""
 from __future__ import annotations
 
 import codecs
+import io
 import re
+import zipfile
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -16,6 +18,10 @@ BOMS = (
 )
 # Encodings real reports come in; charset-normalizer picks among them when UTF-8 fails.
 CJK_ENCODINGS = ["gb18030", "big5", "utf_16"]
+GB_NAMES = {"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "euc-cn"}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
+_HTML = re.compile(r"<(?:!doctype\s+html|html|body|table|div|p)[\s>]", re.I)
+_MARKDOWN_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -32,8 +38,9 @@ def _looks_binary(data: bytes) -> bool:
     return control > len(sample) * 0.05
 
 
-def decode(data: bytes) -> Decoded:
-    """Bytes to text: a BOM wins, then strict UTF-8, then charset-normalizer among the
+def decode(data: bytes, declared: str | None = None) -> Decoded:
+    """Bytes to text: a BOM wins, then strict UTF-8, then the encoding a page declares
+    (any GB name read as GB18030, their superset), then charset-normalizer among the
     encodings Chinese reports use. Raises LoadError for empty or binary content."""
     if not data.strip():
         raise LoadError("the file is empty", "content")
@@ -50,17 +57,42 @@ def decode(data: bytes) -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    if declared and declared.lower() in GB_NAMES:
+        try:
+            return Decoded(data.decode("gb18030"), "gb18030")
+        except UnicodeDecodeError:
+            pass
     best = from_bytes(data, cp_isolation=CJK_ENCODINGS).best()
     if best is None:
         raise LoadError("cannot tell the text encoding (not UTF-8, GB18030, Big5 or UTF-16)", "content")
     return Decoded(str(best), best.encoding)
 
 
-_MARKDOWN_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
-
-
-def detect_format(text: str, filename: str = "") -> str:
-    """``markdown`` when the text holds pipe tables, else ``text`` (tab-separated)."""
-    if len(_MARKDOWN_ROW.findall(text)) >= 3:
-        return "markdown"
+def detect_format(data: bytes) -> str:
+    """pdf, docx, html, markdown or text, from the bytes themselves."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            raise LoadError("a damaged ZIP archive (not a readable Word file)", "content") from None
+        if "word/document.xml" in names:
+            return "docx"
+        raise LoadError("a ZIP archive that is not a Word (.docx) document", "content")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise LoadError("a Word 97-2003 (.doc) or other OLE file: save it as .docx or PDF", "content")
+    head = data[:20000]
+    if _HTML.search(head.decode("latin-1")):
+        return "html"
     return "text"
+
+
+def text_format(text: str) -> str:
+    """``markdown`` when the text holds pipe tables, else ``text``."""
+    return "markdown" if len(_MARKDOWN_ROW.findall(text)) >= 3 else "text"
+
+
+def declared_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    return m[1].decode("ascii", "replace") if m else None

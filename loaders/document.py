@@ -12,17 +12,14 @@ from pathlib import Path
 from loaders import PARSER_VERSION
 from loaders.blocks import Block
 from loaders.cells import build_cells, detect_layout
-from loaders.detect import decode, detect_format
 from loaders.errors import LoadError
 from loaders.identities import check_identities
 from loaders.metadata import Metadata, read_metadata
 from loaders.records import CellRecord, FindingRecord
 from loaders.sections import NUMERALS, Section, split_sections
-from loaders.sources.text import read_blocks
+from loaders.sources import read_source
 from loaders.tables import READERS, TableReading
 from models.codebook import codebook
-
-SOURCES = {"text": read_blocks, "markdown": read_blocks}
 
 
 @dataclass
@@ -92,12 +89,10 @@ def parse_bytes(data: bytes, source_name: str = "<input>") -> ParsedReport:
 
 
 def _parse(data: bytes, source_name: str) -> ParsedReport:
-    decoded = decode(data)
-    fmt = detect_format(decoded.text, source_name)
-    blocks = SOURCES[fmt](decoded.text)
+    fmt, encoding, blocks = read_source(data)
     preamble, sections = split_sections(blocks)
     readings = {
-        table.key: READERS[table.key](sections[number_of(table.section)].rows)
+        table.key: READERS[table.key](sections[number_of(table.section)].blocks)
         for table in codebook().tables.values()
         if number_of(table.section) in sections
     }
@@ -113,7 +108,7 @@ def _parse(data: bytes, source_name: str) -> ParsedReport:
     cells, completeness = build_cells(readings, layout)
     findings += [f for r in readings.values() for f in r.findings] + completeness + check_identities(cells)
     return ParsedReport(
-        source_name=source_name, source_format=fmt, encoding=decoded.encoding,
+        source_name=source_name, source_format=fmt, encoding=encoding,
         sha256=hashlib.sha256(data).hexdigest(), size=len(data), raw_bytes=data, metadata=metadata, layout=layout,
         blocks=blocks, sections=sections, readings=readings, cells=cells, findings=findings,
     )

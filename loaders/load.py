@@ -13,7 +13,7 @@ from loaders.errors import LoadError
 from loaders.store import StoreResult, store_report
 
 # File names a directory is searched for; a file named on the command line is always tried.
-REPORT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+REPORT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".shtml", ".pdf", ".docx"}
 FAILED = "failed"
 
 

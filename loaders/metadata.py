@@ -1,27 +1,29 @@
 """Read the agency, year, title, document number, signing date and contact details.
 
 The title (``晋江市城市管理局 2023 年政府信息公开工作年度报告``) gives the agency and
-year; the document number (``晋城管〔2024〕9号``) is looked for before section 一 only,
-since the prose cites other documents' numbers; the signing date is the first date
-line from section 六 on; contacts are the first phone, address, e-mail and postcode
-the prose prints, kept as printed."""
+year. The document number (``晋城管〔2024〕9号``) is a line of its own before section
+一: the prose there cites other documents' numbers. The signing date is the first
+date line from section 六 on; contacts are the first phone, address, e-mail and
+postcode the prose prints, kept as printed."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
 
-from loaders.blocks import Block, Prose
+from loaders.blocks import Block, Prose, text_of
 from loaders.errors import LoadError
 from loaders.labels import fold
 
 _TITLE = re.compile(r"^(?P<before>.*?)(?P<year>(?:19|20)\d{2})年度?(?:的)?(?P<after>.*?)信息公开(?:工作)?年度?报告")
+_NAME_LINE = re.compile(r"^[\u4e00-\u9fff（）()]{3,40}$")  # a line that is only a name
 _LETTERHEAD = re.compile(r"^(?P<agency>.+?)文件$")
 _DOCNO = re.compile(r"[\u4e00-\u9fff]{1,12}[(\[〔［【]\s*(?:19|20)\d{2}\s*[)\]〕］】]\s*\d{1,4}\s*号")
 _DATE = re.compile(r"^(?P<y>(?:19|20)\d{2}|[〇零一二三四五六七八九○]{4})年(?P<m>\d{1,2}|[一二三四五六七八九十]{1,2})月"
                    r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})[日号]")
 _PHONE = re.compile(r"(?:联系)?电话[:：]\s*(?P<v>[0-9][0-9\-—–－ ()（）]{4,30}[0-9])")
-_ADDRESS = re.compile(r"(?:联系|通信|通讯|办公)?地址[:：]\s*(?P<v>[^；;。，,\n（(]{4,80})")
+_ADDRESS = re.compile(r"(?:联系|通信|通讯|办公)?地址[:：]\s*(?P<v>[^；;。，,\n（(]{4,80}?)"
+                      r"(?=[；;。，,\n（(]|联系电话|电话|邮编|邮政编码|传真|电子邮箱|邮箱|$)")
 _EMAIL = re.compile(r"(?:电子)?(?:邮箱|邮件|E-?mail)[:：]\s*(?P<v>[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+)", re.I)
 _POSTCODE = re.compile(r"邮(?:政)?编(?:码)?[:：]?\s*(?P<v>\d{6})")
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0}
@@ -41,25 +43,25 @@ class Metadata:
 
 
 def _lines(blocks: list[Block]) -> list[tuple[str, Block]]:
-    out = []
-    for b in blocks:
-        text = b.text if isinstance(b, Prose) else " ".join(c for c in b.cells if c)
-        out.append((text, b))
-    return out
+    return [(text_of(b), b) for b in blocks]
 
 
 def read_title(preamble: list[Block]) -> tuple[str, int, str]:
-    """(agency, year, title) from the report's title line, before section 一."""
-    letterhead = None
+    """(agency, year, title) from the report's title line, before section 一. A title
+    broken after the agency (``淮安市洪泽区人民政府`` / ``2024年政府信息公开…``) takes
+    the agency from the line above it; one with no agency at all, from the letterhead."""
+    letterhead = previous = None
     for text, block in _lines(preamble):
         compact = fold(text).strip("#《》")
         if letterhead is None and (m := _LETTERHEAD.match(compact)):
             letterhead = m["agency"]
         if m := _TITLE.match(compact):
-            agency = _title_agency(m["before"], m["after"]) or letterhead
+            agency = _title_agency(m["before"], m["after"]) or previous or letterhead
             if not agency:
                 raise LoadError("the title names no agency", block.location)
-            return agency, int(m["year"]), text.strip("# ")
+            title = text.strip("# ") if agency != previous else f"{previous}{text.strip('# ')}"
+            return agency, int(m["year"]), title
+        previous = compact if _NAME_LINE.match(compact) and not _LETTERHEAD.match(compact) else None
     raise LoadError("no title line (…年政府信息公开工作年度报告) before section 一: "
                     "cannot tell the agency and year", "title")
 
@@ -102,8 +104,8 @@ def read_metadata(preamble: list[Block], tail: list[Block], prose: list[Block]) 
     agency, year, title = read_title(preamble)
     meta = Metadata(agency, year, title)
     for text, _ in _lines(preamble):
-        if m := _DOCNO.search(fold(text).replace("(", "〔").replace(")", "〕")):
-            meta.document_number = m[0]
+        if m := _DOCNO.fullmatch(fold(text).replace("(", "〔").replace(")", "〕")):
+            meta.document_number = m[0]  # a line of its own: the prose cites other documents
             break
     for text, _ in _lines(tail):
         if len(fold(text)) <= 20 and (d := parse_date(text)):

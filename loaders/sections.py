@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from loaders.blocks import Block, Prose, Row
+from loaders.blocks import SPAN, Block, Prose, Row
 from loaders.labels import fold
 
 NUMERALS = "一二三四五六"
@@ -38,13 +38,13 @@ class Section:
 
     @property
     def text(self) -> str:
-        return "\n".join(b.text if isinstance(b, Prose) else "\t".join(b.cells) for b in self.blocks)
+        return "\n".join(b.text if isinstance(b, Prose) else b.printed for b in self.blocks)
 
 
 def heading(block: Block) -> tuple[int, str] | None:
     """(number, title) when the block is a section heading."""
     if isinstance(block, Row):
-        cells = [c for c in block.cells if c]
+        cells = [c for c in block.cells if c and c != SPAN]
         if len(cells) != 1:
             return None
         text = cells[0]

@@ -13,12 +13,13 @@ column of the codebook, and the layout is told afterwards from what was found
   ``parse.ambiguous`` finding. A value is never guessed."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
-from loaders.blocks import Row
-from loaders.labels import column_index, fold, norm, row_index
+from loaders.blocks import SPAN, Block, Row, is_page_number
+from loaders.labels import LabelIndex, Match, column_index, fold, norm, row_index
 from loaders.records import FindingRecord
-from loaders.values import BLANK, NUMBER, TEXT, Value, read_value
+from loaders.values import BLANK, NUMBER, PLACEHOLDER, SPANNED, TEXT, Value, read_value
 from models.codebook import codebook
 
 REQUEST_COLUMNS = list(codebook().tables["requests"].columns)
@@ -54,9 +55,9 @@ class TableReading:
                 table=self.table, row=reading.key, location=reading.location))
 
     def ambiguous(self, key: str, row: Row, why: str) -> None:
-        self.add(RowReading(key, None, row.location), _printed(row))
+        self.add(RowReading(key, None, row.location), row.printed)
         self.findings.append(FindingRecord(
-            "parse.ambiguous", f"row {key} ({row.location}: {_printed(row)!r}): {why}; its cells are left null",
+            "parse.ambiguous", f"row {key} ({row.location}: {row.printed!r}): {why}; its cells are left null",
             table=self.table, row=key, location=row.location))
 
     def put(self, key: str, row: Row, placed: list[Value] | str, columns: list[str], how: str) -> None:
@@ -64,22 +65,19 @@ class TableReading:
         if isinstance(placed, str):
             self.ambiguous(key, row, placed)
         else:
-            self.add(RowReading(key, dict(zip(columns, placed, strict=True)), row.location, how), _printed(row))
+            self.add(RowReading(key, dict(zip(columns, placed, strict=True)), row.location, how), row.printed)
 
     def unrecognised(self, row: Row) -> None:
         self.findings.append(FindingRecord(
             "parse.unrecognised_row",
             f"{row.location}: a row with values whose label matches no row of table {self.table}: "
-            f"{_printed(row)!r}; its values are not stored",
+            f"{row.printed!r}; its values are not stored",
             table=self.table, location=row.location))
-
-
-def _printed(row: Row) -> str:
-    return "\t".join(row.cells).strip()
 
 
 def place(values: list[Value], width: int, aligned: bool = False) -> list[Value] | str:
     """The ``width`` values of a row from the cells after its label, or why they cannot be told."""
+    values = [v for v in values if v.kind != SPANNED]
     cells = list(values)
     while cells and cells[-1].is_blank:
         cells.pop()
@@ -98,6 +96,61 @@ def _classify(row: Row) -> tuple[list[Value], list[int]]:
     return values, [i for i, v in enumerate(values) if v.kind == TEXT]
 
 
+def split_spaced(text: str) -> tuple[str, ...] | None:
+    """The cells of a prose line that is a table row printed with spaces (text taken
+    from a PDF without ruled tables): words ending in values (``行政许可 969``), values
+    only (``0 2 0 0 2 …``), or a ``信息内容`` header; None for any other line."""
+    tokens = text.split()
+    if len(tokens) < 2:
+        return None
+    if norm(tokens[0]) == "信息内容" or read_value(tokens[-1]).kind in (NUMBER, PLACEHOLDER):
+        return tuple(tokens)
+    return None
+
+
+_GLUED = re.compile(r"^(?P<label>.*[^\d\s.,+-])\s*(?P<digits>[+-]?\d[\d,.]*)$")
+
+
+def _unglue(cells: tuple[str, ...], labels: LabelIndex) -> tuple[str, ...]:
+    """A label run together with the digits after it (``行政规范性文件6233440``) is two
+    cells: the label, and the digits as one printed value. Only for a label that
+    matches exactly: no row label ends in a digit. How many values the digits hold
+    cannot be told, so a row with more than one column becomes ambiguous."""
+    out: list[str] = []
+    for cell in cells:
+        m = _GLUED.match(cell) if read_value(cell).kind == TEXT and not labels.match(cell) else None
+        found = labels.match(m["label"]) if m else None
+        out += [m["label"], m["digits"]] if found and found.how in ("exact", "alias") else [cell]
+    return tuple(out)
+
+
+def table_rows(blocks: list[Block], labels: LabelIndex) -> list[Row]:
+    """A section's table rows: its rows, and prose lines that are rows printed with spaces."""
+    rows = []
+    for block in blocks:
+        if isinstance(block, Row):
+            rows.append(replace(block, cells=_unglue(block.cells, labels)))
+        elif not is_page_number(block.text):
+            cells = _unglue(split_spaced(block.text) or (block.text.strip(),), labels)
+            if len(cells) > 1:
+                rows.append(Row(cells, block.line, block.where))
+    return rows
+
+
+def find_label(row: Row, texts: list[int], labels: LabelIndex) -> Match | None:
+    """The row label among the row's text cells: the last one, or the last few joined
+    (a label split over cells: ``2.其他法律行政法规`` ``禁止公开``), else an earlier one."""
+    last = texts[-1]
+    run = [i for i in texts if i <= last]
+    for length in range(1, 5):
+        start = last - length + 1
+        if start < 0 or any(i not in run for i in range(start, last + 1)):
+            break
+        if match := labels.match("".join(row.cells[start:last + 1])):
+            return match
+    return next(filter(None, (labels.match(row.cells[i]) for i in reversed(texts[:-1]))), None)
+
+
 def _has_numbers(values: list[Value]) -> bool:
     return any(v.kind == NUMBER for v in values)
 
@@ -109,17 +162,17 @@ def _is_column_header(row: Row, texts: list[int]) -> bool:
     return any(fold(row.cells[i]) in bare for i in texts)
 
 
-def read_requests(rows: list[Row]) -> TableReading:
+def read_requests(blocks: list[Block]) -> TableReading:
     """Table 三: each row is a label (after optional group labels) and seven values."""
     out = TableReading("requests")
     labels = row_index("requests")
-    for row in rows:
+    for row in table_rows(blocks, labels):
         values, texts = _classify(row)
         if not texts:
             if _has_numbers(values):
                 out.unrecognised(row)
             continue
-        match = next(filter(None, (labels.match(row.cells[i]) for i in reversed(texts))), None)
+        match = find_label(row, texts, labels)
         after = values[texts[-1] + 1:]
         if match is None:
             if _has_numbers(after):
@@ -127,18 +180,18 @@ def read_requests(rows: list[Row]) -> TableReading:
             continue
         if not _has_numbers(after) and _is_column_header(row, texts):
             continue
-        out.put(match.key, row, place(after, len(REQUEST_COLUMNS)), REQUEST_COLUMNS, match.how)
+        out.put(match.key, row, place(after, len(REQUEST_COLUMNS), aligned=row.exact), REQUEST_COLUMNS, match.how)
     return out
 
 
-def read_review(rows: list[Row]) -> TableReading:
+def read_review(blocks: list[Block]) -> TableReading:
     """Table 四: usually one unlabelled row of 15 values (3 rows × 5 columns under a
     two-level header); a report may also label each row."""
     out = TableReading("review_litigation")
     labels = row_index("review_litigation")
     width = len(REVIEW_ROWS) * len(REVIEW_COLUMNS)
     unlabelled = []
-    for row in rows:
+    for row in table_rows(blocks, labels):
         values, texts = _classify(row)
         if not texts:
             if _has_numbers(values):
@@ -147,7 +200,7 @@ def read_review(rows: list[Row]) -> TableReading:
         after = values[texts[-1] + 1:]
         if not _has_numbers(after):
             continue  # a header row
-        match = labels.match(row.cells[texts[-1]])
+        match = find_label(row, texts, labels)
         if match is None:
             out.unrecognised(row)
             continue
@@ -165,30 +218,31 @@ def read_review(rows: list[Row]) -> TableReading:
     return out
 
 
-def read_disclosure(rows: list[Row]) -> TableReading:
+def read_disclosure(blocks: list[Block]) -> TableReading:
     """Table 二: blocks of a header row (信息内容 and column labels) and labelled rows
     whose values sit under those columns."""
     out = TableReading("disclosure")
     table = codebook().tables["disclosure"]
     row_labels, column_labels = row_index("disclosure"), column_index("disclosure")
     header: list[str | None] | None = None
-    for row in rows:
+    for row in table_rows(blocks, row_labels):
         values, texts = _classify(row)
         if not texts:
             if _has_numbers(values):
                 out.unrecognised(row)
             continue
         first = texts[0]
-        match = row_labels.match(row.cells[first])
+        match = row_labels.match(row.cells[first]) or (find_label(row, texts, row_labels)
+                                                        if norm(row.cells[first]) != "信息内容" else None)
         if match is None:
-            columns = [column_labels.match(c) for c in row.cells[first + 1:]]
+            columns = [column_labels.match(c) for c in row.cells[first + 1:] if c != SPAN]
             if norm(row.cells[first]) == "信息内容" or any(columns):
                 header = [m.key if m else None for m in columns]
                 out.columns_seen.update(filter(None, header))
             elif _has_numbers(values):
                 out.unrecognised(row)
             continue
-        after = values[first + 1:]
+        after = values[texts[-1] + 1:]
         if header is None:
             out.ambiguous(match.key, row, "no header row above it names its columns")
             continue

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-BLANK, PLACEHOLDER, NUMBER, TEXT = "blank", "placeholder", "number", "text"
+from loaders.blocks import SPAN
+
+BLANK, PLACEHOLDER, NUMBER, TEXT, SPANNED = "blank", "placeholder", "number", "text", "spanned"
 
 _PLACEHOLDERS = {"/", "-", "--", "—", "——", "－", "无", "\\", "／", "–"}
 _NUMBER = re.compile(
@@ -37,6 +39,8 @@ class Value:
 
 @lru_cache(maxsize=65536)  # the same few strings ("0", "") fill most tables
 def read_value(cell: str) -> Value:
+    if cell == SPAN:
+        return Value(SPANNED)
     raw = cell.strip()
     if not raw:
         return Value(BLANK, raw=raw)

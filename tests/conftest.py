@@ -16,6 +16,7 @@ from models import MODELS, database, open_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
+CORPUS = sorted(p for p in (FIXTURES / "corpus").iterdir() if p.is_file())
 POSTGRES_URL = os.environ.get("OGI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
@@ -26,7 +27,8 @@ def seed(name: str) -> Path:
 
 
 def golden_path(source: Path) -> Path:
-    return FIXTURES / "golden" / f"{source.stem}.json"
+    folder = FIXTURES / "corpus" / "golden" if source.parent.name == "corpus" else FIXTURES / "golden"
+    return folder / f"{source.stem}.json"
 
 
 def _check_golden_module():

@@ -1,14 +1,15 @@
-"""Every seed parses to its hand-read golden exactly (the shared check_golden.py)."""
+"""Every seed and every corpus report parses to its hand-read golden exactly
+(the shared check_golden.py)."""
 import json
 
 import pytest
 
 from loaders.document import parse_file
-from tests.conftest import SEEDS, check_golden, golden_path
+from tests.conftest import CORPUS, SEEDS, check_golden, golden_path
 
 
-@pytest.mark.parametrize("source", SEEDS, ids=lambda p: p.stem[:3])
-def test_seed_matches_golden(source, tmp_path, capsys):
+@pytest.mark.parametrize("source", SEEDS + CORPUS, ids=lambda p: p.name)
+def test_matches_golden(source, tmp_path, capsys):
     parsed = tmp_path / "parsed.json"
     parsed.write_text(json.dumps(parse_file(source).document(), ensure_ascii=False), encoding="utf-8")
     status = check_golden.main(str(golden_path(source)), str(parsed))
@@ -17,5 +18,6 @@ def test_seed_matches_golden(source, tmp_path, capsys):
     assert out.strip().endswith(" 0 failed")
 
 
-def test_there_are_five_seeds():
+def test_the_fixtures_are_all_there():
     assert len(SEEDS) == 5
+    assert [p.suffix for p in CORPUS] == [".html", ".pdf"]

@@ -29,7 +29,8 @@ SORT = {"id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name, "re
 ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings"])
 COLUMNS = ["id", "agency_id", "agency_name", "region", "year", "layout", "revision", "is_current", "title",
            "document_number", "published_on", "source_name", "source_format", "sha256", "findings", "loaded_at"]
-MEDIA_TYPES = {"text": "text/plain", "markdown": "text/markdown"}
+MEDIA_TYPES = {"text": "text/plain", "markdown": "text/markdown", "html": "text/html", "pdf": "application/pdf",
+               "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 def utc(moment: datetime) -> datetime:
@@ -117,8 +118,7 @@ def get_report(report_id):
 
 @blp.route("/<int(max=2147483647):report_id>/source")
 @blp.doc(responses={"200": {"description": "The file as it was loaded, byte for byte.", "content": {
-    "text/plain": {"schema": {"type": "string", "format": "binary"}},
-    "text/markdown": {"schema": {"type": "string", "format": "binary"}}}}})
+    media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES.values()}}})
 @not_found(blp)
 @not_modified(blp)
 def get_source(report_id):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from loaders.blocks import Block, Prose, Row
+from loaders.blocks import SPAN, Block, Prose, Row, is_page_number
 
 _SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
 _BR = re.compile(r"<br\s*/?>", re.I)
@@ -16,7 +16,7 @@ _EMPHASIS = re.compile(r"\*\*|__")
 
 
 def _clean_cell(cell: str) -> str:
-    return _BR.sub("", cell).strip()
+    return _BR.sub("", cell).replace(SPAN, "").strip()
 
 
 def _is_separator(cells: list[str]) -> bool:
@@ -41,7 +41,7 @@ def read_blocks(text: str) -> list[Block]:
         cells = split_line(line)
         if cells is None:
             prose = _EMPHASIS.sub("", _HEADING.sub("", line)).strip()
-            if prose:
+            if prose and not is_page_number(prose):
                 blocks.append(Prose(prose, number))
         elif not _is_separator(cells) and any(cells):
             blocks.append(Row(tuple(cells), number))
