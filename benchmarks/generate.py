@@ -1,0 +1,533 @@
+"""Generate realistic annual reports with their goldens, deterministically.
+
+    python benchmarks/generate.py N --out DIR [--seed S] [--formats text,markdown,html,docx,spaced]
+
+Writes N report files to DIR and their goldens (the shared contract's shape) to
+DIR/golden. Each report is one agency's one year: agencies are real region names
+joined with real agency types (局, 委员会, 镇人民政府, 街道办事处 …), years 2019–2025,
+the 2019 layout up to 2020 and in a share of later reports, formats in turn. The
+numbers keep every identity, except in a known share of reports where one is broken
+on purpose (the golden lists it). The damage real reports carry is applied where the
+format has it: labels split over two lines, cells shifted left, page numbers inside
+a table, the 本年度止件数 typo, half-width brackets and 1、 numbering, a website news
+list inside section 一, a blank reconsideration row, the single （六）其他处理 row.
+
+The numbers are decided first and every format prints the same grid, so a report's
+golden does not depend on its format. PDF is not generated: no PDF writer is among
+the project's dependencies; the corpus PDF stands for the format in tests."""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+PROVINCES = ["福建省", "江苏省", "浙江省", "广东省", "山东省", "河南省", "四川省", "湖北省", "湖南省", "安徽省",
+             "河北省", "江西省", "陕西省", "云南省", "贵州省", "山西省", "辽宁省", "吉林省", "甘肃省", "海南省"]
+CITIES = ["泉州市", "福州市", "厦门市", "漳州市", "南京市", "苏州市", "淮安市", "无锡市", "杭州市", "宁波市",
+          "温州市", "广州市", "深圳市", "佛山市", "济南市", "青岛市", "郑州市", "洛阳市", "成都市", "绵阳市",
+          "武汉市", "宜昌市", "长沙市", "株洲市", "合肥市", "芜湖市", "石家庄市", "保定市", "南昌市", "赣州市",
+          "西安市", "宝鸡市", "昆明市", "曲靖市", "贵阳市", "遵义市", "太原市", "大同市", "沈阳市", "大连市",
+          "长春市", "吉林市", "兰州市", "天水市", "海口市", "三亚市", "徐州市", "常州市", "嘉兴市", "湖州市"]
+COUNTIES = ["晋江市", "石狮市", "南安市", "惠安县", "安溪县", "永春县", "德化县", "鲤城区", "丰泽区", "洛江区",
+            "洪泽区", "淮安区", "淮阴区", "清江浦区", "涟水县", "盱眙县", "金湖县", "鼓楼区", "台江区", "仓山区",
+            "晋安区", "长乐区", "闽侯县", "连江县", "罗源县", "闽清县", "永泰县", "思明区", "湖里区", "集美区",
+            "海沧区", "同安区", "翔安区", "龙海区", "长泰区", "云霄县", "漳浦县", "诏安县", "东山县", "南靖县",
+            "平和县", "华安县", "玄武区", "秦淮区", "建邺区", "栖霞区", "雨花台区", "江宁区", "浦口区", "六合区",
+            "溧水区", "高淳区", "姑苏区", "吴中区", "相城区", "吴江区", "常熟市", "张家港市", "昆山市", "太仓市",
+            "西湖区", "拱墅区", "上城区", "滨江区", "萧山区", "余杭区", "富阳区", "临安区", "桐庐县", "淳安县",
+            "建德市", "海曙区", "江北区", "北仑区", "镇海区", "鄞州区", "奉化区", "象山县", "宁海县", "余姚市",
+            "慈溪市", "鹿城区", "龙湾区", "瓯海区", "洞头区", "永嘉县", "平阳县", "苍南县", "文成县", "泰顺县",
+            "瑞安市", "乐清市", "越秀区", "海珠区", "荔湾区", "天河区", "白云区", "黄埔区", "番禺区", "花都区",
+            "南沙区", "从化区", "增城区", "福田区", "罗湖区", "南山区", "宝安区", "龙岗区", "盐田区", "禅城区",
+            "南海区", "顺德区", "三水区", "高明区", "历下区", "市中区", "槐荫区", "天桥区", "历城区", "长清区"]
+TOWNS = ["安海镇", "磁灶镇", "陈埭镇", "池店镇", "内坑镇", "紫帽镇", "东石镇", "永和镇", "英林镇", "金井镇",
+         "西园街道", "青阳街道", "梅岭街道", "罗山街道", "灵源街道", "新塘街道", "高湖镇", "岔河镇", "三河镇",
+         "老子山镇", "东双沟镇", "蒋坝镇", "黄集街道", "朱坝街道", "万集镇", "共和镇", "仁和镇", "西顺河镇"]
+AGENCY_TYPES = ["人民政府", "人民政府办公室", "发展和改革局", "教育局", "科学技术局", "工业和信息化局", "公安局",
+                "民政局", "司法局", "财政局", "人力资源和社会保障局", "自然资源局", "生态环境局", "住房和城乡建设局",
+                "交通运输局", "水利局", "农业农村局", "商务局", "文化和旅游局", "卫生健康委员会", "退役军人事务局",
+                "应急管理局", "审计局", "市场监督管理局", "统计局", "医疗保障局", "城市管理局", "数据管理局",
+                "行政审批局", "信访局"]
+
+REQUEST_COLUMNS = ["natural_person", "commercial_enterprise", "research_institution", "social_organization",
+                   "legal_service_agency", "other_organization", "total"]
+REVIEW_ROWS = ["review", "litigation_direct", "litigation_after_review"]
+REVIEW_COLUMNS = ["upheld", "corrected", "other", "pending", "total"]
+DENIED = ["state_secret", "prohibited_by_law", "security_stability", "third_party_rights", "internal_affairs",
+          "process_information", "enforcement_files", "administrative_query"]
+UNABLE = ["not_held", "needs_creation", "unclear"]
+NOT_PROCESSED = ["petition", "repeated", "publication", "excessive", "confirmation"]
+OTHER = ["no_correction", "fee_unpaid", "other"]
+FORMATS = ["text", "markdown", "html", "docx", "spaced"]
+SUFFIX = {"text": "txt", "markdown": "md", "html": "html", "docx": "docx", "spaced": "txt"}
+
+
+@dataclass
+class Report:
+    agency: str
+    year: int
+    layout: str
+    fmt: str
+    values: dict[str, object]  # "table/row/column" -> int | Decimal | None
+    single_other: bool
+    broken: list[str] = field(default_factory=list)
+    damage: set[str] = field(default_factory=set)
+
+
+def agency_name(i: int) -> str:
+    city = CITIES[i % len(CITIES)]
+    county = COUNTIES[(i // len(CITIES)) % len(COUNTIES)]
+    kind = (i // (len(CITIES) * len(COUNTIES))) % (len(AGENCY_TYPES) + len(TOWNS))
+    if kind < len(AGENCY_TYPES):
+        return f"{city}{county}{AGENCY_TYPES[kind]}"
+    town = TOWNS[kind - len(AGENCY_TYPES)]
+    return f"{city}{county}{town}{'办事处' if town.endswith('街道') else '人民政府'}"
+
+
+def _split(rng: random.Random, total: int, parts: int, weights: list[float]) -> list[int]:
+    """``total`` shared among ``parts`` at random, in proportion to ``weights`` on average."""
+    raw = [w * rng.random() for w in weights]
+    scale = sum(raw) or 1
+    out = [int(total * x / scale) for x in raw]
+    out[raw.index(max(raw))] += total - sum(out)
+    return out
+
+
+def requests_values(rng: random.Random, single_other: bool, layout: str) -> dict[str, int]:
+    v: dict[str, int] = {}
+    other_rows = ["other"] if layout == "2019" or single_other else [f"other.{k}" for k in OTHER]
+    outcome_rows = (["granted", "partially_granted"] + [f"denied.{k}" for k in DENIED] + [f"unable.{k}" for k in UNABLE]
+                    + [f"not_processed.{k}" for k in NOT_PROCESSED] + other_rows)
+    weights = [30, 8] + [0.3] * 8 + [15, 4, 2] + [3, 2, 0.5, 0.5, 1] + [1] * len(other_rows)
+    scale = rng.choice([0, 0, 2, 5, 20, 60, 300])
+    for column in REQUEST_COLUMNS[:-1]:
+        factor = 1 if column == "natural_person" else rng.choice([0, 0, 0, 0.05, 0.2])
+        new = int(rng.random() * scale * factor * 2)
+        carried = rng.choice([0, 0, 0, rng.randint(0, 3)]) if new else 0
+        forward = rng.randint(0, min(3, new + carried)) if new + carried else 0
+        processed = new + carried - forward
+        v[f"new_received/{column}"], v[f"carried_over/{column}"] = new, carried
+        v[f"carried_forward/{column}"], v[f"total_processed/{column}"] = forward, processed
+        for row, n in zip(outcome_rows, _split(rng, processed, len(outcome_rows), weights), strict=True):
+            v[f"{row}/{column}"] = n
+    rows = {key.split("/")[0] for key in v}
+    for row in rows:
+        v[f"{row}/total"] = sum(v[f"{row}/{c}"] for c in REQUEST_COLUMNS[:-1])
+    return {f"requests/{k}": n for k, n in v.items()}
+
+
+def disclosure_values(rng: random.Random, layout: str) -> dict[str, object]:
+    d: dict[str, object] = {}
+    big = lambda: int(rng.lognormvariate(4, 2.2)) if rng.random() < 0.8 else 0  # noqa: E731
+    if layout == "2021":
+        for row, scale in (("rules", 1), ("normative_documents", 30)):
+            issued, repealed = rng.randint(0, scale), rng.randint(0, scale // 2)
+            d[f"{row}/issued"], d[f"{row}/repealed"] = issued, repealed
+            d[f"{row}/in_force"] = issued + rng.randint(0, scale * 10)
+        for row in ("licensing", "penalty", "coercion"):
+            d[f"{row}/decisions"] = big()
+        d["fees/fee_amount"] = Decimal(rng.randint(0, 5_000_000)) / 100 if rng.random() < 0.5 else 0
+    else:
+        for row, scale in (("rules", 1), ("normative_documents", 30)):
+            made = rng.randint(0, scale)
+            d[f"{row}/made"], d[f"{row}/published"] = made, made
+            d[f"{row}/published_total"] = made + rng.randint(0, scale * 10)
+        for row in ("licensing", "other_services", "penalty", "coercion", "fees"):
+            d[f"{row}/prior_items"] = rng.randint(0, 700)
+            d[f"{row}/items_change"] = rng.randint(-200, 400)
+            if row != "fees":
+                d[f"{row}/decisions"] = big()
+        d["procurement/procurement_items"] = rng.randint(0, 300)
+        d["procurement/procurement_amount"] = Decimal(rng.randint(0, 10**11)) / 100
+    return {f"disclosure/{k}": n for k, n in d.items()}
+
+
+def review_values(rng: random.Random, blank_review: bool) -> dict[str, object]:
+    v: dict[str, object] = {}
+    for row in REVIEW_ROWS:
+        parts = [rng.choice([0, 0, 0, 1, 2, 5]) for _ in range(4)]
+        for column, n in zip(REVIEW_COLUMNS[:-1], parts, strict=True):
+            v[f"review_litigation/{row}/{column}"] = None if blank_review and row == "review" else n
+        v[f"review_litigation/{row}/total"] = None if blank_review and row == "review" else sum(parts)
+    return v
+
+
+def broken_rules(v: dict[str, object], layout: str, single_other: bool) -> list[str]:
+    """The identities these numbers break, worked out here independently of the loader."""
+    broken = set()
+    g = lambda k: v.get(k)  # noqa: E731
+    other_rows = ["other"] if layout == "2019" or single_other else [f"other.{k}" for k in OTHER]
+    outcome_rows = (["granted", "partially_granted"] + [f"denied.{k}" for k in DENIED] + [f"unable.{k}" for k in UNABLE]
+                    + [f"not_processed.{k}" for k in NOT_PROCESSED] + other_rows)
+    for c in REQUEST_COLUMNS:
+        a = [g(f"requests/{r}/{c}") for r in ("new_received", "carried_over", "total_processed", "carried_forward")]
+        if None not in a and a[0] + a[1] != a[2] + a[3]:
+            broken.add("requests.balance")
+        parts = [g(f"requests/{r}/{c}") for r in outcome_rows]
+        if None not in parts and g(f"requests/total_processed/{c}") is not None \
+                and sum(parts) != g(f"requests/total_processed/{c}"):
+            broken.add("requests.outcomes_sum")
+    for r in ["new_received", "carried_over", *outcome_rows, "total_processed", "carried_forward"]:
+        parts = [g(f"requests/{r}/{c}") for c in REQUEST_COLUMNS]
+        if None not in parts and sum(parts[:-1]) != parts[-1]:
+            broken.add("requests.row_total")
+    for r in REVIEW_ROWS:
+        parts = [g(f"review_litigation/{r}/{c}") for c in REVIEW_COLUMNS]
+        if None not in parts and sum(parts[:-1]) != parts[-1]:
+            broken.add("review_litigation.row_total")
+    return sorted(broken)
+
+
+def make_report(i: int, rng: random.Random, formats: list[str]) -> Report:
+    year = 2019 + i % 7
+    layout = "2019" if year <= 2020 or rng.random() < 0.05 else "2021"
+    fmt = formats[(i // 7) % len(formats)]
+    single_other = layout == "2021" and rng.random() < 0.05
+    blank_review = fmt != "spaced" and rng.random() < 0.1
+    values = {**disclosure_values(rng, layout), **requests_values(rng, single_other, layout),
+              **review_values(rng, blank_review)}
+    if rng.random() < 0.08:  # break an identity on purpose
+        key = rng.choice(["requests/new_received/total", "requests/carried_forward/natural_person",
+                          "requests/granted/natural_person", "review_litigation/litigation_direct/total"])
+        values[key] = (values[key] or 0) + rng.choice([1, 2, 10])
+    damage = {d for d in ("split_label", "shift_left", "page_number", "typo", "half_width", "news", "comma_numbering")
+              if rng.random() < 0.2}
+    report = Report(agency_name(i // 7), year, layout, fmt, values, single_other, damage=damage)
+    report.broken = broken_rules(values, layout, single_other)
+    return report
+
+
+# ---- the printed grid: cells with spans, shared by every format -------------------------------
+
+@dataclass
+class C:
+    text: str
+    colspan: int = 1
+    rowspan: int = 1
+
+
+def fmt_value(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, Decimal):
+        return f"{v:.2f}"
+    return str(v)
+
+
+def disclosure_grid(r: Report) -> list[list[C]]:
+    v = lambda k: C(fmt_value(r.values[f"disclosure/{k}"]))  # noqa: E731
+    rows: list[list[C]] = []
+    typo = "本年度止件数" if "typo" in r.damage else "本年废止件数"
+    if r.layout == "2021":
+        rows += [[C("第二十条第（一）项", 4)], [C("信息内容"), C("本年制发件数"), C(typo), C("现行有效件数")],
+                 [C("规章"), v("rules/issued"), v("rules/repealed"), v("rules/in_force")],
+                 [C("行政规范性文件"), v("normative_documents/issued"), v("normative_documents/repealed"),
+                  v("normative_documents/in_force")]]
+        for item, label, row_keys in (("五", "本年处理决定数量", ["licensing"]),
+                                      ("六", "本年处理决定数量", ["penalty", "coercion"])):
+            rows += [[C(f"第二十条第（{item}）项", 4)], [C("信息内容"), C(label, 3)]]
+            names = {"licensing": "行政许可", "penalty": "行政处罚", "coercion": "行政强制"}
+            rows += [[C(names[k]), C(fmt_value(r.values[f"disclosure/{k}/decisions"]), 3)] for k in row_keys]
+        rows += [[C("第二十条第（八）项", 4)], [C("信息内容"), C("本年收费金额（单位：万元）", 3)],
+                 [C("行政事业性收费"), C(fmt_value(r.values["disclosure/fees/fee_amount"]), 3)]]
+    else:
+        rows += [[C("第二十条第（一）项", 4)],
+                 [C("信息内容"), C("本年新制作数量"), C("本年新公开数量"), C("对外公开总数量")],
+                 [C("规章"), v("rules/made"), v("rules/published"), v("rules/published_total")],
+                 [C("规范性文件"), v("normative_documents/made"), v("normative_documents/published"),
+                  v("normative_documents/published_total")]]
+        names = {"licensing": "行政许可", "other_services": "其他对外管理服务事项", "penalty": "行政处罚",
+                 "coercion": "行政强制"}
+        for item, keys in (("五", ["licensing", "other_services"]), ("六", ["penalty", "coercion"])):
+            rows += [[C(f"第二十条第（{item}）项", 4)],
+                     [C("信息内容"), C("上一年项目数量"), C("本年增/减"), C("处理决定数量")]]
+            rows += [[C(names[k]), v(f"{k}/prior_items"), v(f"{k}/items_change"), v(f"{k}/decisions")] for k in keys]
+        rows += [[C("第二十条第（八）项", 4)], [C("信息内容"), C("上一年项目数量"), C("本年增/减"), C("")],
+                 [C("行政事业性收费"), v("fees/prior_items"), v("fees/items_change"), C("")],
+                 [C("第二十条第（九）项", 4)], [C("信息内容"), C("采购项目数量"), C("采购总金额"), C("")],
+                 [C("政府集中采购"), v("procurement/procurement_items"), v("procurement/procurement_amount"), C("")]]
+    return rows
+
+
+REQUEST_LABELS = {
+    "granted": "（一）予以公开", "partially_granted": "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+    **{f"denied.{k}": label for k, label in zip(DENIED, [
+        "1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益",
+        "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项"], strict=True)},
+    **{f"unable.{k}": label for k, label in zip(UNABLE, [
+        "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确"], strict=True)},
+    **{f"not_processed.{k}": label for k, label in zip(NOT_PROCESSED, [
+        "1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请",
+        "5.要求行政机关确认或重新出具已获取信息"], strict=True)},
+    **{f"other.{k}": label for k, label in zip(OTHER, [
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他"], strict=True)},
+}
+
+
+def requests_grid(r: Report) -> list[list[C]]:
+    def values(row: str) -> list[C]:
+        return [C(fmt_value(r.values[f"requests/{row}/{c}"])) for c in REQUEST_COLUMNS]
+
+    def label(row: str) -> str:
+        text = REQUEST_LABELS[row]
+        if "half_width" in r.damage:
+            text = text.replace("（", "(").replace("）", ")")
+        if "comma_numbering" in r.damage:
+            text = text.replace(".", "、", 1)
+        return text
+
+    grouped = [("（三）不予公开", [f"denied.{k}" for k in DENIED]), ("（四）无法提供", [f"unable.{k}" for k in UNABLE]),
+               ("（五）不予处理", [f"not_processed.{k}" for k in NOT_PROCESSED])]
+    single = r.layout == "2019" or r.single_other
+    if not single:
+        grouped.append(("（六）其他处理", [f"other.{k}" for k in OTHER]))
+    outcome_rows = 2 + sum(len(rows) for _, rows in grouped) + (1 if single else 0) + 1
+    grid = [[C("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3), C("申请人情况", 7)],
+            [C("自然人", rowspan=2), C("法人或其他组织", 5), C("总计", rowspan=2)],
+            [C("商业企业"), C("科研机构"), C("社会公益组织"), C("法律服务机构"), C("其他")],
+            [C("一、本年新收政府信息公开申请数量", 3), *values("new_received")],
+            [C("二、上年结转政府信息公开申请数量", 3), *values("carried_over")],
+            [C("三、本年度办理结果", rowspan=outcome_rows), C(label("granted"), 2), *values("granted")],
+            [C(label("partially_granted"), 2), *values("partially_granted")]]
+    for group, rows in grouped:
+        grid.append([C(group, rowspan=len(rows)), C(label(rows[0])), *values(rows[0])])
+        grid += [[C(label(row)), *values(row)] for row in rows[1:]]
+    if single:
+        grid.append([C("（六）其他处理", 2), *values("other")])
+    grid.append([C("（七）总计", 2), *values("total_processed")])
+    grid.append([C("四、结转下年度继续办理", 3), *values("carried_forward")])
+    return grid
+
+
+def review_grid(r: Report) -> list[list[C]]:
+    heads = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    return [[C("行政复议", 5), C("行政诉讼", 10)],
+            [*[C(h, rowspan=2) for h in heads], C("未经复议直接起诉", 5), C("复议后起诉", 5)],
+            [C(h) for h in heads * 2],
+            [C(fmt_value(r.values[f"review_litigation/{row}/{c}"])) for row in REVIEW_ROWS for c in REVIEW_COLUMNS]]
+
+
+def flat(grid: list[list[C]]) -> list[list[str]]:
+    """The grid with spans expanded: text at a merged cell's first position, "" after."""
+    out, covered = [], set()
+    for r, row in enumerate(grid):
+        cells, col = [], 0
+        for cell in row:
+            while (r, col) in covered:
+                cells.append("")
+                col += 1
+            cells += [cell.text] + [""] * (cell.colspan - 1)
+            covered |= {(r + dr, col + dc) for dr in range(1, cell.rowspan) for dc in range(cell.colspan)}
+            col += cell.colspan
+        while (r, col) in covered:
+            cells.append("")
+            col += 1
+        out.append(cells)
+    return out
+
+
+# ---- prose ---------------------------------------------------------------------------------
+
+def prose(r: Report, rng: random.Random) -> dict[str, list[str]]:
+    total = r.values["requests/new_received/total"]
+    overview = [
+        f"{r.year}年，{r.agency}坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《中华人民共和国政府信息公开条例》，"
+        "持续深化政务公开，以公开促落实、强监管、优服务。",
+        f"（一）主动公开情况。全年通过政府网站主动公开政府信息{rng.randint(50, 5000)}条。",
+        f"（二）依申请公开情况。全年新收政府信息公开申请{fmt_value(total)}件，均在法定期限内答复。",
+        "（三）政府信息管理情况。严格执行公开前保密审查制度，动态更新政府信息公开指南和目录。",
+        "（四）政府信息公开平台建设情况。优化政府网站栏目设置，加强政务新媒体管理。",
+        "（五）监督保障情况。将政务公开工作纳入绩效考核，主动接受社会监督。",
+    ]
+    if "news" in r.damage:
+        overview[2:2] = [f"{r.agency}召开安全生产工作会议", f"{r.year}年6月{rng.randint(1, 28)}日",
+                         "开展政务公开日活动", f"{r.year}年9月{rng.randint(1, 28)}日"]
+    phone = f"0{rng.randint(100, 999)}-{rng.randint(10000000, 99999999)}"
+    return {
+        "intro": [f"本报告根据《中华人民共和国政府信息公开条例》编制。如对本报告有疑问，请与{r.agency}办公室联系"
+                  f"（地址：{r.agency[:3]}人民路{rng.randint(1, 300)}号，邮编：{rng.randint(100000, 999999)}，"
+                  f"电话：{phone}）。"],
+        "一": overview,
+        "五": ["一是信息公开的及时性有待提高。二是政策解读形式还不够丰富。",
+               f"{r.year + 1}年，我们将进一步完善公开制度，提升公开质量。"],
+        "六": [f"{r.year}年未收取信息处理费。"],
+        "end": [r.agency, f"{r.year + 1}年{rng.randint(1, 3)}月{rng.randint(1, 28)}日"],
+    }
+
+
+HEADINGS = {"一": "一、总体情况", "二": "二、主动公开政府信息情况", "三": "三、收到和处理政府信息公开申请情况",
+            "四": "四、政府信息公开行政复议、行政诉讼情况", "五": "五、存在的主要问题及改进情况",
+            "六": "六、其他需要报告的事项"}
+
+
+def title(r: Report, rng: random.Random) -> str:
+    return rng.choice([f"{r.agency} {r.year} 年政府信息公开工作年度报告",
+                       f"{r.agency}{r.year}年度政府信息公开工作年度报告",
+                       f"{r.agency}{r.year}年政府信息公开工作年度报告"])
+
+
+def outline(r: Report, rng: random.Random) -> list[tuple[str, object]]:
+    """The report in order: ("p", text) paragraphs and ("t", grid) tables."""
+    text = prose(r, rng)
+    parts: list[tuple[str, object]] = [("p", title(r, rng)), *[("p", t) for t in text["intro"]]]
+    parts += [("p", HEADINGS["一"]), *[("p", t) for t in text["一"]]]
+    parts += [("p", HEADINGS["二"]), ("t", disclosure_grid(r))]
+    parts += [("p", HEADINGS["三"]), ("t", requests_grid(r))]
+    parts += [("p", HEADINGS["四"]), ("t", review_grid(r))]
+    parts += [("p", HEADINGS["五"]), *[("p", t) for t in text["五"]]]
+    parts += [("p", HEADINGS["六"]), *[("p", t) for t in text["六"]], *[("p", t) for t in text["end"]]]
+    return parts
+
+
+# ---- formats -------------------------------------------------------------------------------
+
+def _damage_rows(r: Report, rows: list[list[str]], sep: str) -> list[str]:
+    lines = []
+    for cells in rows:
+        if "shift_left" in r.damage and len(cells) == 10 and cells[0] == "" and cells[1] == "":
+            cells = cells[2:] + ["", ""]  # leading tabs lost
+        line = sep.join(cells)
+        if "split_label" in r.damage and "要求提供公开出版物" in line and sep == "\t":
+            lines += [line.replace("要求提供公开出版物", "要求提供公"), "\t\t开出版物" + "\t" * 7]
+            continue
+        lines.append(line)
+        if "page_number" in r.damage and "保护第三方合法权益" in line:
+            lines.append("— 3 —")
+    return lines
+
+
+def render_text(r: Report, rng: random.Random, sep: str = "\t") -> bytes:
+    lines = []
+    for kind, content in outline(r, rng):
+        if kind == "p":
+            lines += [content, ""]
+        else:
+            rows = flat(content)
+            if sep == " ":
+                rows = [[c for c in row if c] for row in rows]
+            lines += _damage_rows(r, rows, sep) + [""]
+    return "\n".join(lines).encode("utf-8")
+
+
+def render_markdown(r: Report, rng: random.Random) -> bytes:
+    lines = []
+    for kind, content in outline(r, rng):
+        if kind == "p":
+            lines += [("## " if content in HEADINGS.values() else "") + content, ""]
+        else:
+            rows = flat(content)
+            lines.append("| " + " | ".join(rows[0]) + " |")
+            lines.append("|" + "---|" * len(rows[0]))
+            lines += ["| " + " | ".join(row) + " |" for row in rows[1:]] + [""]
+    return "\n".join(lines).encode("utf-8")
+
+
+def render_html(r: Report, rng: random.Random) -> bytes:
+    from html import escape
+
+    body = []
+    for kind, content in outline(r, rng):
+        if kind == "p":
+            body.append(f"<p>{escape(content)}</p>")
+        else:
+            rows = []
+            for row in content:
+                tds = "".join(f"<td colspan={c.colspan} rowspan={c.rowspan}>{escape(c.text)}</td>" for c in row)
+                rows.append(f"<tr>{tds}</tr>")
+            body.append(f"<table border='1'>{''.join(rows)}</table>")
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(r.agency)}</title>"
+            "<script>var nav = [1, 2, 3];</script></head><body><div class='nav'>首页 信息公开 政务服务</div>"
+            f"<div class='article'>{''.join(body)}</div><div class='footer'>版权所有 网站地图</div></body></html>")
+    return page.encode("utf-8")
+
+
+def render_docx(r: Report, rng: random.Random) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for kind, content in outline(r, rng):
+        if kind == "p":
+            document.add_paragraph(content)
+            continue
+        rows = flat(content)
+        width = len(rows[0])
+        table = document.add_table(rows=len(rows), cols=width)
+        grid = table._cells  # one lookup: table.cell() walks the whole table each time
+        merges, covered = [], set()
+        for ri, row in enumerate(content):
+            col = 0
+            for cell in row:
+                while (ri, col) in covered:
+                    col += 1
+                grid[ri * width + col].text = cell.text
+                if cell.colspan > 1 or cell.rowspan > 1:
+                    merges.append((ri * width + col, (ri + cell.rowspan - 1) * width + col + cell.colspan - 1))
+                covered |= {(ri + dr, col + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan)}
+                col += cell.colspan
+        for first, last in merges:
+            grid[first].merge(grid[last])
+    fixed = datetime(r.year + 1, 1, 1)
+    document.core_properties.created = document.core_properties.modified = fixed
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _fixed_zip_dates(buffer.getvalue())
+
+
+def _fixed_zip_dates(data: bytes) -> bytes:
+    """The same archive with every entry dated 2020-01-01, so that a seed gives the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(zipfile.ZipInfo(info.filename, (2020, 1, 1, 0, 0, 0)), source.read(info.filename),
+                            zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+RENDER = {"text": render_text, "markdown": render_markdown, "html": render_html, "docx": render_docx,
+          "spaced": lambda r, rng: render_text(r, rng, " ")}
+
+
+def golden(r: Report, source: str) -> dict:
+    return {"source": source, "agency_any_of": [r.agency], "year": r.year, "layout": r.layout,
+            "cells": {k: (float(v) if isinstance(v, Decimal) else v) for k, v in sorted(r.values.items())},
+            "findings_at_least": r.broken}
+
+
+def generate(n: int, out: Path, seed: int = 0, formats: list[str] | None = None) -> list[Path]:
+    formats = formats or FORMATS
+    (out / "golden").mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        rng = random.Random(f"{seed}:{i}")
+        r = make_report(i, rng, formats)
+        name = f"{i:06d}_{r.year}_{r.fmt}.{SUFFIX[r.fmt]}"
+        (out / name).write_bytes(RENDER[r.fmt](r, rng))
+        (out / "golden" / f"{Path(name).stem}.json").write_text(json.dumps(golden(r, name), ensure_ascii=False),
+                                                                encoding="utf-8")
+        paths.append(out / name)
+    return paths
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("n", type=int)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, from " + ", ".join(FORMATS))
+    args = ap.parse_args()
+    formats = args.formats.split(",")
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise SystemExit(f"unknown formats: {', '.join(sorted(unknown))}")
+    generate(args.n, args.out, args.seed, formats)
+
+
+if __name__ == "__main__":
+    main()
