@@ -51,8 +51,10 @@ def parse(file, show_stages):
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
+@click.option("--jobs", "-j", type=click.IntRange(0, 64), default=1, show_default=True,
+              help="Processes that parse (0: one per core); one writer stores, in order.")
 @db_option
-def load(paths, quiet, db_url):
+def load(paths, quiet, jobs, db_url):
     """Load report files and directories (searched recursively) into the database."""
     open_database(db_url)
     files = list(find_files(paths))
@@ -71,7 +73,7 @@ def load(paths, quiet, db_url):
         if bar:
             bar.update()
 
-    summary = load_paths(paths, on_file=report, files=files)
+    summary = load_paths(paths, on_file=report, files=files, jobs=jobs or os.cpu_count() or 1)
     if bar:
         bar.close()
     click.echo(summary.line())

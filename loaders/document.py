@@ -5,7 +5,7 @@ the store); ``ParsedReport.document()`` is the JSON document ``ogi parse`` print
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from loaders.errors import LoadError
 from loaders.identities import check_identities
 from loaders.metadata import Metadata, read_metadata
 from loaders.records import CellRecord, FindingRecord
-from loaders.sections import NUMERALS, Section, split_sections
+from loaders.sections import NUMERALS, Section, SectionText, split_sections
 from loaders.sources import read_source
 from loaders.tables import READERS, TableReading
 from models.codebook import codebook
@@ -33,10 +33,14 @@ class ParsedReport:
     metadata: Metadata
     layout: str
     blocks: list[Block]
-    sections: dict[int, Section]
+    sections: dict[int, Section | SectionText]
     readings: dict[str, TableReading]
     cells: list[CellRecord]
     findings: list[FindingRecord] = field(default_factory=list)
+
+    def slim(self) -> ParsedReport:
+        """What storing needs, without the intermediate stages (cheaper to send between processes)."""
+        return replace(self, blocks=[], readings={}, sections={n: s.frozen() for n, s in self.sections.items()})
 
     def document(self) -> dict:
         m = self.metadata

@@ -1,14 +1,17 @@
 """Load many files: each parsed, then stored in its own transaction.
 
-A file that fails is reported with its reason and stores nothing; the others go on."""
+A file that fails is reported with its reason and stores nothing; the others go on.
+Parsing can run in several processes (``jobs``); storing is one writer, in order."""
 from __future__ import annotations
 
-from collections import Counter
+import multiprocessing
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
-from loaders.document import parse_file
+from loaders.document import ParsedReport, parse_file
 from loaders.errors import LoadError
 from loaders.store import StoreResult, store_report
 
@@ -60,21 +63,53 @@ def find_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield p
 
 
-def load_file(path: Path) -> FileOutcome:
+def parse_for_store(path: str) -> ParsedReport | str:
+    """A file parsed and slimmed for storing, or the line that says why it failed."""
     try:
-        result = store_report(parse_file(path))
+        return parse_file(path).slim()
     except LoadError as e:
-        return FileOutcome(str(path), FAILED, error=str(e.with_file(str(path))))
+        return str(e.with_file(path))
     except Exception as e:  # noqa: BLE001 - one file's failure must not stop the others
-        return FileOutcome(str(path), FAILED, error=f"{path}: internal error: {type(e).__name__}: {e}")
+        return f"{path}: internal error: {type(e).__name__}: {e}"
+
+
+def parsed_files(files: list[Path], jobs: int) -> Iterator[tuple[Path, ParsedReport | str]]:
+    """Each file with its parse, in order; with ``jobs`` > 1 parsed by that many
+    processes, at most ``jobs × 4`` ahead of the caller, so memory stays flat."""
+    if jobs <= 1:
+        for path in files:
+            yield path, parse_for_store(str(path))
+        return
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        pending: deque = deque()
+        queue = iter(files)
+        for path in islice(queue, jobs * 4):
+            pending.append((path, pool.apply_async(parse_for_store, (str(path),))))
+        while pending:
+            path, result = pending.popleft()
+            if (following := next(queue, None)) is not None:
+                pending.append((following, pool.apply_async(parse_for_store, (str(following),))))
+            yield path, result.get()
+
+
+def store_file(path: Path, parsed: ParsedReport | str) -> FileOutcome:
+    if isinstance(parsed, str):
+        return FileOutcome(str(path), FAILED, error=parsed)
+    try:
+        result = store_report(parsed)
+    except Exception as e:  # noqa: BLE001 - the transaction rolled back; the others go on
+        return FileOutcome(str(path), FAILED, error=f"{path}: store: {type(e).__name__}: {e}")
     return FileOutcome(str(path), result.outcome, result)
 
 
 def load_paths(paths: Iterable[str | Path], on_file: Callable[[FileOutcome], None] | None = None,
-               files: list[Path] | None = None) -> LoadSummary:
+               files: list[Path] | None = None, jobs: int = 1) -> LoadSummary:
+    """Load files (or the report files under directories): each parsed, then stored in
+    its own transaction. ``jobs`` > 1 parses in that many processes; storing stays in
+    this one, in file order."""
     summary = LoadSummary()
-    for path in files if files is not None else find_files(paths):
-        outcome = load_file(path)
+    for path, parsed in parsed_files(files if files is not None else list(find_files(paths)), jobs):
+        outcome = store_file(path, parsed)
         summary.outcomes.append(outcome)
         if on_file:
             on_file(outcome)

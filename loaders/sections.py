@@ -36,9 +36,22 @@ class Section:
     def rows(self) -> list[Row]:
         return [b for b in self.blocks if isinstance(b, Row)]
 
+    def frozen(self) -> SectionText:
+        return SectionText(self.number, self.title, self.line, self.text)
+
     @property
     def text(self) -> str:
         return "\n".join(b.text if isinstance(b, Prose) else b.printed for b in self.blocks)
+
+
+@dataclass(frozen=True)
+class SectionText:
+    """A section's title and prose without its blocks: what is stored."""
+
+    number: int
+    title: str
+    line: int
+    text: str
 
 
 def heading(block: Block) -> tuple[int, str] | None:
