@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL") or default_url(),
         CACHE_MAX_AGE=int(os.environ.get("OGI_CACHE_MAX_AGE", "60")),
+        ROLLUPS=True,  # national aggregates from cell_rollup (False: always from the cells)
         API_TITLE="ogi-api",
         API_VERSION=API_VERSION,
         OPENAPI_VERSION="3.1.0",

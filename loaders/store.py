@@ -17,6 +17,7 @@ from loaders import PARSER_VERSION
 from loaders.document import ParsedReport
 from models import Agency, Cell, Finding, Report, Section, SourceFile, database
 from models.agency import region_of
+from models.rollup_ops import add_cells, remove_report
 from models.schema import touch_data_version
 
 LOADED, UNCHANGED, REVISED = "loaded", "unchanged", "revised"
@@ -49,6 +50,9 @@ def store_report(parsed: ParsedReport) -> StoreResult:
         last = (Report.select(fn.MAX(Report.revision))
                 .where(Report.agency == agency, Report.year == m.year).scalar()) or 0
         if last:
+            for previous in Report.select().where(Report.agency == agency, Report.year == m.year,
+                                                  Report.is_current == True):  # noqa: E712
+                remove_report(previous)
             Report.update(is_current=False).where(Report.agency == agency, Report.year == m.year).execute()
         report = Report.create(
             agency=agency, year=m.year, layout=parsed.layout, revision=last + 1, is_current=True,
@@ -70,6 +74,7 @@ def store_report(parsed: ParsedReport) -> StoreResult:
         _insert(Section, SECTION_FIELDS, [
             (report.id, n, s.title[:200], s.text) for n, s in sorted(parsed.sections.items())
         ])
+        add_cells(m.year, parsed.layout, ((c.table, c.row, c.column, c.value) for c in parsed.cells))
         touch_data_version()
     return StoreResult(REVISED if last else LOADED, report.id, report.revision, len(parsed.findings))
 

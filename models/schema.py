@@ -18,10 +18,11 @@ from models.cell import Cell
 from models.db import database
 from models.finding import Finding
 from models.report import Report
+from models.rollup import CellRollup
 from models.section import Section
 from models.source import SourceFile
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v2_agency_region(db) -> None:
@@ -32,7 +33,15 @@ def _v2_agency_region(db) -> None:
         Agency.update(region=region_of(agency.name)).where(Agency.id == agency.id).execute()
 
 
-MIGRATIONS = {2: _v2_agency_region}  # version -> function(database) that migrates from version-1
+def _v3_cell_rollup(db) -> None:
+    """Version 3: ``cell_rollup``, national sums kept at load time; built from the cells."""
+    db.create_tables([CellRollup])
+    from models.rollup_ops import rebuild_rollups
+
+    rebuild_rollups()
+
+
+MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup}  # version -> function(db) migrating from version-1
 
 
 class Meta(BaseModel):
@@ -40,7 +49,7 @@ class Meta(BaseModel):
     value = TextField()
 
 
-MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section]
+MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section, CellRollup]
 
 
 class SchemaTooNew(RuntimeError):

@@ -48,6 +48,6 @@ def test_version_1_databases_get_agency_regions(db, db_url):
     Meta.update(value="1").where(Meta.key == "schema_version").execute()
 
     open_database(db_url)
-    assert Meta.get(Meta.key == "schema_version").value == "2"
+    assert Meta.get(Meta.key == "schema_version").value == str(schema.SCHEMA_VERSION)
     regions = {a.name: a.region for a in Agency.select()}
     assert regions == {"晋江市城市管理局": "晋江市", "晋江市安海镇人民政府": "晋江市安海镇"}

@@ -6,8 +6,9 @@ one figure: the group's total (for ``other``, the （六） row and its 2021 chi
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 from flask_smorest import abort
-from peewee import fn
+from peewee import Case, fn
 from webargs.fields import DelimitedList
 
 from api import schemas
@@ -16,6 +17,7 @@ from api.filters import CELL_FILTERS, apply_filters
 from api.lists import order, respond
 from api.v1.common import CSV_DOC, list_args, not_modified
 from models import Agency, Cell, Report
+from models.rollup import CellRollup
 
 blp = Blueprint("aggregates", __name__, url_prefix="/v1/aggregates",
                 description="Sums and other metrics over filtered cells, by group.")
@@ -42,6 +44,47 @@ AggregateArgs = list_args(
 )
 
 
+# What the rollup (current revisions summed by year, layout, table, row, column) can answer.
+ROLLUP_GROUPS = {"year": CellRollup.year, "layout": CellRollup.layout, "table": CellRollup.table_key,
+                 "row": CellRollup.row_key, "column": CellRollup.column_key}
+ROLLUP_FILTERS = {
+    "year": lambda v: CellRollup.year.in_(v), "year_from": lambda v: CellRollup.year >= v,
+    "year_to": lambda v: CellRollup.year <= v, "layout": lambda v: CellRollup.layout.in_(v),
+    "table": lambda v: CellRollup.table_key.in_(v), "row": lambda v: CellRollup.row_key.in_(v),
+    "column": lambda v: CellRollup.column_key.in_(v),
+}
+
+
+def rollup_can_answer(args: dict) -> bool:
+    given = {name for name in CELL_FILTERS if args.get(name) is not None}
+    return (current_app.config["ROLLUPS"] and args["metric"] in ("sum", "count", "avg")
+            and args.get("revisions", "current") == "current" and given <= set(ROLLUP_FILTERS)
+            and set(args["group_by"]) <= set(ROLLUP_GROUPS))
+
+
+def rollup_query(args: dict):
+    outputs = {group: ROLLUP_GROUPS[group] for group in dict.fromkeys(args["group_by"])}
+    values = fn.SUM(CellRollup.values)
+    metric = {"sum": fn.SUM(CellRollup.total), "count": values,
+              "avg": fn.SUM(CellRollup.total) * 1.0 / fn.NULLIF(values, 0)}[args["metric"]]
+    if args["metric"] == "sum":  # a group whose cells are all null sums to null, as in the cells
+        metric = Case(None, [(values > 0, metric)], None)
+    columns = {**outputs, "value": metric, "cells": fn.SUM(CellRollup.cells), "values": values}
+    query = CellRollup.select(*[expr.alias(name) for name, expr in columns.items()])
+    for name, condition in ROLLUP_FILTERS.items():
+        if args.get(name) is not None:
+            query = query.where(condition(args[name]))
+    return query.group_by(*outputs.values()).having(fn.SUM(CellRollup.cells) > 0), columns, list(outputs.values())
+
+
+def cells_query(args: dict):
+    outputs = {name: expr for group in dict.fromkeys(args["group_by"]) for name, expr in GROUPS[group].items()}
+    metric = METRICS[args["metric"]](Cell.value)
+    columns = {**outputs, "value": metric, "cells": fn.COUNT(Cell.id), "values": fn.COUNT(Cell.value)}
+    query = Cell.select(*[expr.alias(name) for name, expr in columns.items()]).join(Report).join(Agency)
+    return apply_filters(query, args, CELL_FILTERS).group_by(*outputs.values()), columns, list(outputs.values())
+
+
 @blp.route("")
 @blp.arguments(AggregateArgs, location="query", as_kwargs=False)
 @blp.response(200, schemas.AggregateList)
@@ -51,14 +94,12 @@ def list_aggregates(args):
     """Aggregate cells
 
     The filters of /v1/cells, then ``group_by`` and ``metric``. Null cells are left
-    out of every metric (``values`` counts the cells that have one)."""
-    outputs = {name: expr for group in dict.fromkeys(args["group_by"]) for name, expr in GROUPS[group].items()}
-    metric = METRICS[args["metric"]](Cell.value)
-    columns = {**outputs, "value": metric, "cells": fn.COUNT(Cell.id), "values": fn.COUNT(Cell.value)}
+    out of every metric (``values`` counts the cells that have one). Sums, counts and
+    averages of current revisions by year, layout, table, row and column are read
+    from a rollup kept at load time; anything else from the cells."""
+    query, columns, groups = rollup_query(args) if rollup_can_answer(args) else cells_query(args)
     for name, _ in args.get("sort") or []:
         if name not in columns:
             abort(400, message=f"cannot sort by {name!r}: not grouped by it",
                   invalid_params=[{"name": "sort", "reason": f"{name!r} is not in group_by"}])
-    query = (Cell.select(*[expr.alias(name) for name, expr in columns.items()]).join(Report).join(Agency))
-    query = apply_filters(query, args, CELL_FILTERS).group_by(*outputs.values()).dicts()
-    return respond(order(query, args, columns, list(outputs.values())), args, list, list(columns))
+    return respond(order(query.dicts(), args, columns, groups), args, list, list(columns))
