@@ -88,11 +88,14 @@ def _page_url(offset: int) -> str:
     return f"{request.base_url}?{urlencode(params)}"
 
 
-def respond(query, args: dict, records: Callable[[list], list[dict]], csv_columns: list[str]):
+def respond(query, args: dict, records: Callable[[list], list[dict]], csv_columns: list[str],
+            total: int | None = None):
     """One page of ``query`` as the list envelope (JSON) or CSV; ``records`` turns the
-    page's rows into records (in one go, so it can fetch what they share at once)."""
+    page's rows into records (in one go, so it can fetch what they share at once).
+    ``total``, when the caller knows it more cheaply, saves counting the query."""
     limit, offset = args["limit"], args["offset"]
-    total = query.order_by().count()
+    if total is None:
+        total = query.order_by().count()
     page = records(list(query.limit(limit).offset(offset)))
     has_next = offset + limit < total
     links = [f'<{_page_url(0)}>; rel="first"']

@@ -1,13 +1,16 @@
 """Requests per second and latency of the API under gunicorn, measured with wrk.
 
     python benchmarks/api.py [--reports 1000] [--seconds 10] [--runs 3] [--connections 8]
+    python benchmarks/api.py --db sqlite:///big.sqlite3 …   # an existing database instead
 
 Builds a SQLite database of seed-sized reports (the five seeds, each copy under its
-own agency name, as benchmarks/load.py does), serves it with ``ogi serve`` on
-loopback, and drives three requests with wrk (Debian's package ``wrk``), one thread:
+own agency name, as benchmarks/load.py does), or takes ``--db``, serves it with
+``ogi serve`` on loopback, and drives four requests with wrk (Debian's package
+``wrk``), one thread:
 
   cells      a filtered /v1/cells query (one year, one row, one column; 100 records)
   aggregate  /v1/aggregates of requests/new_received/total grouped by year
+  national   /v1/aggregates grouped by year and row, over every cell of the country
   report     /v1/reports/{id} for a random report each request
 
 No If-None-Match is sent, so every answer is computed. Prints the median of the runs."""
@@ -52,6 +55,7 @@ end
 SCENARIOS = {
     "cells": "/v1/cells?year=2023&table=requests&row=granted&column=total&limit=100",
     "aggregate": "/v1/aggregates?table=requests&row=new_received&column=total&group_by=year",
+    "national": "/v1/aggregates?group_by=year,row&limit=1000",
     "report": None,  # random ids, see LUA
 }
 
@@ -71,11 +75,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(base: str) -> None:
-    deadline = time.monotonic() + 60
+def wait_until_up(base: str, path: str = "/v1/codebook") -> None:
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(base + "/v1/codebook", timeout=5).read()
+            urllib.request.urlopen(base + path, timeout=5).read()
             return
         except OSError:
             time.sleep(0.2)
@@ -100,15 +104,25 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: ogi serve's)")
+    ap.add_argument("--db", help="serve this database (its reports are numbered 1..N) instead of building one")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        started = time.perf_counter()
-        url = build_database(folder, args.reports)
-        print(f"database: {args.reports} reports in {time.perf_counter() - started:.1f} s")
+        if args.db:
+            url = args.db
+            db = open_database(url)
+            from models import Report
+
+            args.reports = Report.select().count()
+            db.close()
+            print(f"database: {url} with {args.reports} reports")
+        else:
+            started = time.perf_counter()
+            url = build_database(folder, args.reports)
+            print(f"database: {args.reports} reports in {time.perf_counter() - started:.1f} s")
         script = folder / "bench.lua"
         script.write_text(LUA)
         port = free_port()

@@ -73,7 +73,7 @@ def load(paths, quiet, jobs, db_url):
         if bar:
             bar.update()
 
-    summary = load_paths(paths, on_file=report, files=files, jobs=jobs or os.cpu_count() or 1)
+    summary = load_paths(paths, on_file=report, files=files, jobs=jobs or os.cpu_count() or 1, keep=False)
     if bar:
         bar.close()
     click.echo(summary.line())
@@ -115,3 +115,13 @@ def openapi(output):
             f.write(text)
     else:
         click.echo(text, nl=False)
+
+
+@main.command("rebuild-rollups")
+@db_option
+def rebuild_rollups_command(db_url):
+    """Rebuild cell_rollup from the cells (it is kept at load time; this is for repair)."""
+    from models.rollup_ops import rebuild_rollups
+
+    open_database(db_url)
+    click.echo(f"cell_rollup rebuilt: {rebuild_rollups()} rows")

@@ -14,10 +14,14 @@ from pathlib import Path
 from loaders.document import ParsedReport, parse_file
 from loaders.errors import LoadError
 from loaders.store import StoreResult, store_report
+from models import database
+from models.rollup_ops import batch as rollup_batch
+from models.schema import touch_data_version
 
 # File names a directory is searched for; a file named on the command line is always tried.
 REPORT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".shtml", ".pdf", ".docx"}
 FAILED = "failed"
+BATCH = 100  # reports a commit
 
 
 @dataclass(frozen=True)
@@ -30,15 +34,20 @@ class FileOutcome:
 
 @dataclass
 class LoadSummary:
+    """Counts of a load; the outcome of each file too, unless ``keep`` is off (a
+    national load keeps only counts, so its memory does not grow with the files)."""
+
+    keep: bool = True
     outcomes: list[FileOutcome] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    findings: int = 0
 
-    @property
-    def counts(self) -> Counter:
-        return Counter(o.outcome for o in self.outcomes)
-
-    @property
-    def findings(self) -> int:
-        return sum(o.result.findings for o in self.outcomes if o.result and o.outcome != "unchanged")
+    def add(self, outcome: FileOutcome) -> None:
+        self.counts[outcome.outcome] += 1
+        if outcome.result and outcome.outcome != "unchanged":
+            self.findings += outcome.result.findings
+        if self.keep:
+            self.outcomes.append(outcome)
 
     @property
     def failed(self) -> int:
@@ -46,7 +55,7 @@ class LoadSummary:
 
     def line(self) -> str:
         c = self.counts
-        return (f"{len(self.outcomes)} files: {c['loaded']} loaded, {c['unchanged']} unchanged, "
+        return (f"{c.total()} files: {c['loaded']} loaded, {c['unchanged']} unchanged, "
                 f"{c['revised']} revised, {c[FAILED]} failed; {self.findings} findings in the files stored")
 
 
@@ -103,14 +112,26 @@ def store_file(path: Path, parsed: ParsedReport | str) -> FileOutcome:
 
 
 def load_paths(paths: Iterable[str | Path], on_file: Callable[[FileOutcome], None] | None = None,
-               files: list[Path] | None = None, jobs: int = 1) -> LoadSummary:
-    """Load files (or the report files under directories): each parsed, then stored in
-    its own transaction. ``jobs`` > 1 parses in that many processes; storing stays in
-    this one, in file order."""
-    summary = LoadSummary()
-    for path, parsed in parsed_files(files if files is not None else list(find_files(paths)), jobs):
-        outcome = store_file(path, parsed)
-        summary.outcomes.append(outcome)
-        if on_file:
-            on_file(outcome)
+               files: list[Path] | None = None, jobs: int = 1, keep: bool = True, batch: int = BATCH) -> LoadSummary:
+    """Load files (or the report files under directories): each parsed, then stored
+    whole or not at all. ``jobs`` > 1 parses in that many processes; storing stays in
+    this one, in file order. Reports are written ``batch`` to a commit, each in its own
+    savepoint: a report that fails rolls back alone, and a crash loses at most the
+    uncommitted batch, never part of a report (loading again completes it)."""
+    summary = LoadSummary(keep)
+    files = files if files is not None else list(find_files(paths))
+    parsed = parsed_files(files, jobs)
+    while chunk := list(islice(parsed, batch)):
+        outcomes = []
+        try:
+            with database.atomic(), rollup_batch():
+                outcomes = [store_file(path, result) for path, result in chunk]
+                touch_data_version()
+        except Exception as e:  # noqa: BLE001 - the batch rolled back: none of it is stored
+            outcomes = [FileOutcome(str(path), FAILED, error=f"{path}: commit: {type(e).__name__}: {e}")
+                        for path, _ in chunk]
+        for outcome in outcomes:  # reported once committed
+            summary.add(outcome)
+            if on_file:
+                on_file(outcome)
     return summary

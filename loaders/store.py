@@ -16,8 +16,8 @@ from psycopg2.extras import execute_values
 from loaders import PARSER_VERSION
 from loaders.document import ParsedReport
 from models import Agency, Cell, Finding, Report, Section, SourceFile, database
+from models import rollup_ops as rollup
 from models.agency import region_of
-from models.rollup_ops import add_cells, remove_report
 from models.schema import touch_data_version
 
 LOADED, UNCHANGED, REVISED = "loaded", "unchanged", "revised"
@@ -37,7 +37,9 @@ class StoreResult:
 
 
 def store_report(parsed: ParsedReport) -> StoreResult:
+    """Store one report in one transaction (a savepoint inside a bulk load's batch)."""
     m = parsed.metadata
+    changes: list = []  # rollup deltas
     with database.atomic():
         new_source = (SourceFile.insert(sha256=parsed.sha256, size=parsed.size, content=parsed.raw_bytes)
                       .on_conflict_ignore().as_rowcount().execute())
@@ -52,7 +54,7 @@ def store_report(parsed: ParsedReport) -> StoreResult:
         if last:
             for previous in Report.select().where(Report.agency == agency, Report.year == m.year,
                                                   Report.is_current == True):  # noqa: E712
-                remove_report(previous)
+                changes += rollup.report_deltas(previous, sign=-1)
             Report.update(is_current=False).where(Report.agency == agency, Report.year == m.year).execute()
         report = Report.create(
             agency=agency, year=m.year, layout=parsed.layout, revision=last + 1, is_current=True,
@@ -74,8 +76,12 @@ def store_report(parsed: ParsedReport) -> StoreResult:
         _insert(Section, SECTION_FIELDS, [
             (report.id, n, s.title[:200], s.text) for n, s in sorted(parsed.sections.items())
         ])
-        add_cells(m.year, parsed.layout, ((c.table, c.row, c.column, c.value) for c in parsed.cells))
-        touch_data_version()
+        changes += rollup.deltas(m.year, parsed.layout, ((c.table, c.row, c.column, c.value) for c in parsed.cells))
+        if not rollup.batching():
+            rollup.apply(changes)
+            touch_data_version()
+    if rollup.batching():
+        rollup.stash(changes)  # the report is stored: its deltas count
     return StoreResult(REVISED if last else LOADED, report.id, report.revision, len(parsed.findings))
 
 

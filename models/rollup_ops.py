@@ -1,7 +1,16 @@
-"""Keeping ``cell_rollup`` in step with the current revisions' cells."""
+"""Keeping ``cell_rollup`` in step with the current revisions' cells.
+
+A store changes the rollup by deltas: a report's cells added, the revision it
+replaces taken away. Alone, a store writes its deltas in its own transaction. In a
+bulk load (``batch()``) the deltas of many reports are summed in memory and written
+once, inside the load's transaction, before it commits: one upsert per rollup row
+instead of one per cell."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from functools import cache
 
@@ -28,10 +37,50 @@ def _upsert_sql(backend: type) -> str:
     return query.sql()[0].split(" RETURNING ")[0]
 
 
-def add_cells(year: int, layout: str, cells: Iterable[tuple[str, str, str, Decimal | None]], sign: int = 1) -> None:
-    """Add (sign 1) or take away (sign -1) a report's cells: (table, row, column, value)."""
-    rows = [(year, layout, t, r, c, sign, sign if v is not None else 0, sign * v if v is not None else Decimal(0))
+Delta = tuple  # (year, layout, table, row, column, cells, values, total)
+_pending: ContextVar[dict | None] = ContextVar("rollup_pending", default=None)
+
+
+def deltas(year: int, layout: str, cells: Iterable[tuple[str, str, str, Decimal | None]], sign: int = 1) -> list:
+    """The rollup deltas of adding (sign 1) or taking away (sign -1) cells (table, row, column, value)."""
+    return [(year, layout, t, r, c, sign, sign if v is not None else 0, sign * v if v is not None else Decimal(0))
             for t, r, c, v in cells]
+
+
+def report_deltas(report: Report, sign: int = -1) -> list:
+    cells = Cell.select(Cell.table_key, Cell.row_key, Cell.column_key, Cell.value).where(Cell.report == report)
+    return deltas(report.year, report.layout, cells.tuples(), sign)
+
+
+def batching() -> bool:
+    return _pending.get() is not None
+
+
+def stash(rows: list) -> None:
+    """Keep deltas for the batch's single write (call once the report is stored)."""
+    pending = _pending.get()
+    for *key, cells, values, total in rows:
+        entry = pending[tuple(key)]
+        entry[0] += cells
+        entry[1] += values
+        entry[2] += total
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Sum the deltas of the stores inside, and write them on the way out (to be used
+    inside the transaction that holds those stores)."""
+    token = _pending.set(defaultdict(lambda: [0, 0, Decimal(0)]))
+    try:
+        yield
+        apply(tuple(key) + tuple(entry) for key, entry in _pending.get().items() if any(entry))
+    finally:
+        _pending.reset(token)
+
+
+def apply(rows: Iterable[Delta]) -> None:
+    """Write deltas to the rollup."""
+    rows = list(rows)
     if not rows:
         return
     sql = _upsert_sql(type(database.obj))
@@ -43,12 +92,6 @@ def add_cells(year: int, layout: str, cells: Iterable[tuple[str, str, str, Decim
             execute_values(cursor, f"{head} VALUES %s {tail}", rows, template=template + ")", page_size=1000)
         else:
             cursor.executemany(sql, rows)
-
-
-def remove_report(report: Report) -> None:
-    """Take a report that stops being current out of the rollup."""
-    cells = Cell.select(Cell.table_key, Cell.row_key, Cell.column_key, Cell.value).where(Cell.report == report)
-    add_cells(report.year, report.layout, cells.tuples(), sign=-1)
 
 
 def rebuild_rollups() -> int:

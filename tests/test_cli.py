@@ -73,3 +73,10 @@ def test_init_creates_the_database(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout == f"database ready: {url} (schema version {SCHEMA_VERSION})\n"
     assert (tmp_path / "new" / "ogi.sqlite3").exists()
+
+
+def test_rebuild_rollups(db, db_url):
+    assert ogi("load", "--quiet", "--jobs", "2", FIXTURES / "seeds", db_url=db_url).returncode == 0
+    run = ogi("rebuild-rollups", db_url=db_url)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("cell_rollup rebuilt: ") and int(run.stdout.split()[-2]) > 100

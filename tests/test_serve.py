@@ -16,6 +16,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"{url} did not answer within {seconds} s"
+            time.sleep(0.2)
+
+
 def test_ogi_serve_answers_over_http(tmp_path):
     url = f"sqlite:///{tmp_path / 'ogi.sqlite3'}"
     assert ogi("load", "--quiet", FIXTURES / "seeds", db_url=url).returncode == 0
@@ -24,16 +35,10 @@ def test_ogi_serve_answers_over_http(tmp_path):
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/v1/agencies?year=2020", timeout=5) as response:
-                    body = json.load(response)
-                    etag = response.headers["ETag"]
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "ogi serve did not answer within 30 s"
-                time.sleep(0.2)
+        wait_for(f"{base}/v1/codebook")
+        with urllib.request.urlopen(f"{base}/v1/agencies?year=2020", timeout=5) as response:
+            body = json.load(response)
+            etag = response.headers["ETag"]
         assert [a["name"] for a in body["data"]] == ["晋江市人民政府"]
         request = urllib.request.Request(f"{base}/v1/agencies?year=2020", headers={"If-None-Match": etag})
         try:

@@ -56,10 +56,21 @@ ROLLUP_FILTERS = {
 
 
 def rollup_can_answer(args: dict) -> bool:
+    """Whether the rollup holds the answer: current revisions, filtered and grouped
+    only by year, layout, table, row and column, and a sum, count or average."""
     given = {name for name in CELL_FILTERS if args.get(name) is not None}
-    return (current_app.config["ROLLUPS"] and args["metric"] in ("sum", "count", "avg")
+    return (current_app.config["ROLLUPS"] and args.get("metric", "sum") in ("sum", "count", "avg")
             and args.get("revisions", "current") == "current" and given <= set(ROLLUP_FILTERS)
-            and set(args["group_by"]) <= set(ROLLUP_GROUPS))
+            and set(args.get("group_by", [])) <= set(ROLLUP_GROUPS))
+
+
+def rollup_count(args: dict) -> int:
+    """How many cells the filters select (for /v1/cells' total)."""
+    query = CellRollup.select(fn.COALESCE(fn.SUM(CellRollup.cells), 0))
+    for name, condition in ROLLUP_FILTERS.items():
+        if args.get(name) is not None:
+            query = query.where(condition(args[name]))
+    return int(query.scalar())
 
 
 def rollup_query(args: dict):

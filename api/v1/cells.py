@@ -1,10 +1,13 @@
 """Cells in tidy long form: one record per (report, table, row, column)."""
 from __future__ import annotations
 
+from peewee import fn
+
 from api import schemas
 from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
 from api.lists import order, respond
+from api.v1.aggregates import rollup_can_answer, rollup_count
 from api.v1.common import CSV_DOC, list_args, not_modified
 from models import Agency, Cell, Report
 
@@ -34,4 +37,15 @@ def list_cells(args):
     Current revisions unless ``revisions=all`` or a ``report`` is named. ``row``
     takes a key, a group (``denied``) or a prefix (``denied.*``)."""
     query = apply_filters(cells_query(), args, CELL_FILTERS)
-    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, list, COLUMNS)
+    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, list, COLUMNS, count(args))
+
+
+def count(args: dict) -> int:
+    """The number of cells the filters select: from the rollup when it can tell, else
+    counted over the cell index alone (agencies joined only when a filter needs them)."""
+    if rollup_can_answer(args):
+        return rollup_count(args)
+    query = Cell.select(fn.COUNT(Cell.id)).join(Report)
+    if any(args.get(name) is not None for name in ("agency", "q", "region")):
+        query = query.join(Agency)
+    return apply_filters(query, args, CELL_FILTERS).scalar()
