@@ -1,18 +1,20 @@
 """The /v1 REST API: ``create_app()`` builds it; ``gunicorn 'api:create_app()'`` serves it."""
 from __future__ import annotations
 
+import logging
 import os
 from decimal import Decimal
 
-from flask import Flask, send_from_directory
+from flask import Flask, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
-from peewee import SqliteDatabase
+from peewee import InterfaceError, OperationalError, SqliteDatabase
 
-from api import caching, errors
+from api import caching, errors, observability
 from api.base import Api
 from loaders.document import number
-from models import database, default_url, open_database
+from models import database, default_url, ensure_schema
+from models.db import make_database
 
 API_VERSION = "1.0.0"
 
@@ -50,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    observability.init_app(app)
     app.before_request(errors.refuse_nul_bytes)
     init_db(app)
     errors.init_app(app)
@@ -73,13 +76,31 @@ def init_db(app: Flask) -> None:
 
     A SQLite connection stays open in its worker between requests (opening one costs
     more than most queries: see benchmarks/README.md); a server database's connection
-    is closed after each request, so a restarted server costs no request."""
-    db = open_database(app.config["DATABASE_URL"])
+    is closed after each request (a pool's goes back to the pool). The app starts
+    even when the database does not answer: it serves 503 until it does, and creates
+    or migrates the schema then."""
+    db = make_database(app.config["DATABASE_URL"])
     keep_open = isinstance(db, SqliteDatabase)
+    state = {"schema": False}
+
+    def bind() -> None:
+        database.initialize(db)  # this app's database, even beside another app in one process
+        if not state["schema"]:
+            with db.connection_context():
+                ensure_schema()
+            state["schema"] = True
+
+    try:
+        bind()
+    except (OperationalError, InterfaceError) as e:
+        logging.getLogger("ogi").warning("database not ready at start: %s", e)
 
     @app.before_request
     def connect():
-        database.initialize(db)  # this app's database, even beside another app in one process
+        if request.endpoint in observability.NO_DATABASE:
+            database.initialize(db)
+            return
+        bind()
         database.connect(reuse_if_open=True)
 
     @app.teardown_appcontext

@@ -7,6 +7,7 @@ import hashlib
 
 from flask import Flask, Response, current_app, g, request
 
+from api.observability import NO_DATABASE
 from loaders import PARSER_VERSION
 from models.schema import data_version
 
@@ -20,7 +21,7 @@ def _etag() -> str:
 def init_app(app: Flask) -> None:
     @app.before_request
     def not_modified():
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") or request.endpoint in NO_DATABASE:
             return None
         g.etag = _etag()
         if request.if_none_match.contains(g.etag):

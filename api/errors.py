@@ -9,6 +9,7 @@ import logging
 
 from flask import Flask, Response, json, request
 from marshmallow import Schema, fields
+from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM = "application/problem+json"
@@ -90,6 +91,19 @@ def refuse_nul_bytes():
     return None
 
 
+def handle_database_error(error: Exception) -> Response:
+    """The database does not answer: 503, to be tried again. A database error while
+    it does answer is a bug: 500."""
+    from api.observability import database_answers
+
+    if database_answers():
+        return handle_unexpected(error)
+    log.warning("database unavailable on %s: %s", request.path, error)
+    return problem(503, "the database does not answer; try again shortly", headers={"Retry-After": "5"})
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(InterfaceError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

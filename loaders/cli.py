@@ -6,6 +6,7 @@ import os
 import sys
 
 import click
+from peewee import InterfaceError, OperationalError
 
 from loaders.document import parse_file
 from loaders.errors import LoadError
@@ -97,10 +98,13 @@ def _outcome_line(o: FileOutcome) -> str:
 def serve(host, port, workers, db_url):
     """Serve the /v1 API with gunicorn."""
     url = db_url or default_url()
-    open_database(url)  # create or migrate the schema once, before the workers start
+    try:
+        open_database(url)  # create or migrate the schema once, before the workers start
+    except (OperationalError, InterfaceError) as e:
+        click.echo(f"warning: the database does not answer yet ({e}); serving 503 until it does", err=True)
     os.environ["DATABASE_URL"] = url
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-                               "--workers", str(workers), "--access-logfile", "-", "api:create_app()"])
+                               "--workers", str(workers), "api:create_app()"])  # the app logs each request
 
 
 @main.command()

@@ -32,17 +32,21 @@ def default_url() -> str:
     return f"sqlite:///{data_dir / 'ogi.sqlite3'}"
 
 
-def open_database(url: str | None = None):
-    """Open the database at ``url`` (default: ``default_url()``), bind the models to it,
-    create or migrate the schema, and return it."""
+def make_database(url: str | None = None):
+    """The database object for ``url`` (default: ``default_url()``), not yet connected."""
     url = url or default_url()
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///"):])
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        db = connect_url(url, pragmas=SQLITE_PRAGMAS)
-    else:
-        db = connect_url(url)
+        return connect_url(url, pragmas=SQLITE_PRAGMAS)
+    return connect_url(url)
+
+
+def open_database(url: str | None = None):
+    """Open the database at ``url``, bind the models to it, create or migrate the
+    schema, and return it."""
+    db = make_database(url)
     database.initialize(db)
     from models.schema import ensure_schema
 
