@@ -10,7 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from peewee import InterfaceError, OperationalError, SqliteDatabase
 
-from api import caching, errors, observability
+from api import auth, caching, errors, observability
 from api.base import Api
 from loaders.document import number
 from models import database, default_url, ensure_schema
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL") or default_url(),
         CACHE_MAX_AGE=int(os.environ.get("OGI_CACHE_MAX_AGE", "60")),
+        MAX_CONTENT_LENGTH=int(os.environ.get("OGI_MAX_UPLOAD_MB", "20")) * 1024 * 1024,  # larger: 413
         ROLLUPS=True,  # national aggregates from cell_rollup (False: always from the cells)
         API_TITLE="ogi-api",
         API_VERSION=API_VERSION,
@@ -61,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
          expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition"])
 
     api = Api(app)
+    api.spec.components.security_scheme("bearerAuth", auth.SCHEME)
     from api.v1 import BLUEPRINTS
 
     for blueprint in BLUEPRINTS:

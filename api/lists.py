@@ -116,11 +116,11 @@ def _default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def json_response(body, headers: dict | None = None) -> Response:
+def json_response(body, headers: dict | None = None, status: int = 200) -> Response:
     """JSON written by orjson: the view's records as they are (the schema on the view
     documents them; tests check the two agree). Times without a zone are UTC."""
-    return Response(orjson.dumps(body, default=_default, option=orjson.OPT_NAIVE_UTC), headers=headers,
-                    mimetype="application/json")
+    return Response(orjson.dumps(body, default=_default, option=orjson.OPT_NAIVE_UTC), status=status,
+                    headers=headers, mimetype="application/json")
 
 
 def _flat(record: dict, prefix: str = "") -> dict:

@@ -53,6 +53,8 @@ class Report(Schema):
     sha256 = fields.String(required=True)
     findings = fields.Integer(required=True, metadata={"description": "Number of findings."})
     loaded_at = fields.DateTime(required=True)
+    retracted_at = fields.DateTime(allow_none=True, required=True, metadata={
+        "description": "When the report was retracted (it is then never current), or null."})
 
 
 class Contact(Schema):

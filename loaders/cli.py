@@ -129,3 +129,48 @@ def rebuild_rollups_command(db_url):
 
     open_database(db_url)
     click.echo(f"cell_rollup rebuilt: {rebuild_rollups()} rows")
+
+
+@main.group()
+def keys():
+    """API keys for the write API (POST and DELETE /v1/reports)."""
+
+
+@keys.command("create")
+@click.argument("name")
+@db_option
+def keys_create(name, db_url):
+    """Make a key; it is printed once and stored only as a hash."""
+    from models import ApiKey
+
+    open_database(db_url)
+    record, key = ApiKey.issue(name)
+    click.echo(f"key {record.id} ({record.name}): {key}")
+    click.echo("keep it: it is not shown again", err=True)
+
+
+@keys.command("list")
+@db_option
+def keys_list(db_url):
+    """List keys (their first characters only)."""
+    from models import ApiKey
+
+    open_database(db_url)
+    for k in ApiKey.select().order_by(ApiKey.id):
+        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "live"
+        click.echo(f"{k.id}\t{k.name}\t{k.prefix}…\tcreated {k.created_at:%Y-%m-%d %H:%M}\t{state}")
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+@db_option
+def keys_revoke(key_id, db_url):
+    """Revoke a key: it stops working at once."""
+    from models import ApiKey
+    from models.agency import utcnow
+
+    open_database(db_url)
+    if not ApiKey.update(revoked_at=utcnow()).where(ApiKey.id == key_id, ApiKey.revoked_at.is_null()).execute():
+        click.echo(f"error: no live key {key_id}", err=True)
+        sys.exit(1)
+    click.echo(f"key {key_id} revoked")

@@ -17,7 +17,7 @@ from loaders import PARSER_VERSION
 from loaders.document import ParsedReport
 from models import Agency, Cell, Finding, Report, Section, SourceFile, database
 from models import rollup_ops as rollup
-from models.agency import region_of
+from models.agency import region_of, utcnow
 from models.schema import touch_data_version
 
 LOADED, UNCHANGED, REVISED = "loaded", "unchanged", "revised"
@@ -112,3 +112,22 @@ def _insert(model, fields: tuple, rows: list[tuple]) -> None:
             execute_values(cursor, f"{head} VALUES %s", params, template=values, page_size=1000)
         else:
             cursor.executemany(sql, params)
+
+
+def retract_report(report: Report) -> Report:
+    """Withdraw a report: it stays, as history, but is never current again. If it was
+    current, the latest earlier revision that is not retracted becomes current."""
+    with database.atomic():
+        if report.retracted_at is None:
+            changes = rollup.report_deltas(report, sign=-1) if report.is_current else []
+            if report.is_current:
+                previous = (Report.select().where(Report.agency == report.agency, Report.year == report.year,
+                                                  Report.id != report.id, Report.retracted_at.is_null())
+                            .order_by(Report.revision.desc()).first())
+                if previous:
+                    Report.update(is_current=True).where(Report.id == previous.id).execute()
+                    changes += rollup.report_deltas(previous, sign=1)
+            Report.update(is_current=False, retracted_at=utcnow()).where(Report.id == report.id).execute()
+            rollup.apply(changes)
+            touch_data_version()
+    return Report.get_by_id(report.id)

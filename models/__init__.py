@@ -1,5 +1,6 @@
 """Relational model of the reports: agency 1—n report 1—n cell / finding / section."""
 from models.agency import Agency
+from models.apikey import ApiKey
 from models.cell import Cell
 from models.db import database, default_url, open_database
 from models.finding import Finding
@@ -9,6 +10,6 @@ from models.section import Section
 from models.source import SourceFile
 
 __all__ = [
-    "Agency", "Cell", "Finding", "MODELS", "Meta", "Report", "SCHEMA_VERSION", "Section",
+    "Agency", "ApiKey", "Cell", "Finding", "MODELS", "Meta", "Report", "SCHEMA_VERSION", "Section",
     "SourceFile", "database", "default_url", "ensure_schema", "open_database",
 ]

@@ -40,6 +40,7 @@ class Report(BaseModel):
     source = ForeignKeyField(SourceFile, column_name="sha256", field="sha256", backref="reports")
     parser_version = CharField(max_length=16)
     loaded_at = DateTimeField(default=utcnow)
+    retracted_at = DateTimeField(null=True)  # withdrawn through the API; kept, never current
 
     class Meta:
         indexes = (

@@ -58,29 +58,31 @@ def batching() -> bool:
 
 def stash(rows: list) -> None:
     """Keep deltas for the batch's single write (call once the report is stored)."""
-    pending = _pending.get()
-    for *key, cells, values, total in rows:
-        entry = pending[tuple(key)]
-        entry[0] += cells
-        entry[1] += values
-        entry[2] += total
+    _pending.get().extend(rows)
 
 
 @contextmanager
 def batch() -> Iterator[None]:
-    """Sum the deltas of the stores inside, and write them on the way out (to be used
-    inside the transaction that holds those stores)."""
-    token = _pending.set(defaultdict(lambda: [0, 0, Decimal(0)]))
+    """Keep the deltas of the stores inside and write them, summed, on the way out (to
+    be used inside the transaction that holds those stores)."""
+    token = _pending.set([])
     try:
         yield
-        apply(tuple(key) + tuple(entry) for key, entry in _pending.get().items() if any(entry))
+        apply(_pending.get())
     finally:
         _pending.reset(token)
 
 
 def apply(rows: Iterable[Delta]) -> None:
-    """Write deltas to the rollup."""
-    rows = list(rows)
+    """Write deltas to the rollup, summed by rollup row first (a revision takes its
+    predecessor's cells away and adds its own: the same rows twice)."""
+    summed: dict = defaultdict(lambda: [0, 0, Decimal(0)])
+    for *key, cells, values, total in rows:
+        entry = summed[tuple(key)]
+        entry[0] += cells
+        entry[1] += values
+        entry[2] += total
+    rows = [key + tuple(entry) for key, entry in summed.items() if any(entry)]
     if not rows:
         return
     sql = _upsert_sql(type(database.obj))

@@ -13,6 +13,7 @@ from peewee import CharField, TextField
 from playhouse.migrate import SchemaMigrator, migrate
 
 from models.agency import Agency, region_of
+from models.apikey import ApiKey
 from models.base import BaseModel
 from models.cell import Cell
 from models.db import database
@@ -22,13 +23,18 @@ from models.rollup import CellRollup
 from models.section import Section
 from models.source import SourceFile
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+
+
+def _add_column(db, table: str, name: str, field) -> None:
+    """Add a column unless it is there (a migration may meet a half-migrated database)."""
+    if name not in {c.name for c in db.get_columns(table)}:
+        migrate(SchemaMigrator.from_database(db).add_column(table, name, field))
 
 
 def _v2_agency_region(db) -> None:
     """Version 2: ``agency.region``, the administrative divisions read from its name."""
-    migrator = SchemaMigrator.from_database(db)
-    migrate(migrator.add_column("agency", "region", Agency.region))  # indexed, as the field says
+    _add_column(db, "agency", "region", Agency.region)  # indexed, as the field says
     for agency in Agency.select(Agency.id, Agency.name):
         Agency.update(region=region_of(agency.name)).where(Agency.id == agency.id).execute()
 
@@ -41,7 +47,14 @@ def _v3_cell_rollup(db) -> None:
     rebuild_rollups()
 
 
-MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup}  # version -> function(db) migrating from version-1
+def _v4_write_api(db) -> None:
+    """Version 4: API keys, and retracted reports."""
+    db.create_tables([ApiKey])
+    _add_column(db, "report", "retracted_at", Report.retracted_at)
+
+
+# version -> the function(db) that migrates a database from the version before
+MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api}
 
 
 class Meta(BaseModel):
@@ -49,7 +62,7 @@ class Meta(BaseModel):
     value = TextField()
 
 
-MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section, CellRollup]
+MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section, CellRollup, ApiKey]
 
 
 class SchemaTooNew(RuntimeError):

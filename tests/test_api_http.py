@@ -68,8 +68,12 @@ def test_openapi_documents_every_parameter_response_and_error(client):
     assert set(operations) == {
         ("/v1/agencies", "get"), ("/v1/agencies/{agency_id}", "get"), ("/v1/reports", "get"),
         ("/v1/reports/{report_id}", "get"), ("/v1/reports/{report_id}/source", "get"), ("/v1/cells", "get"),
-        ("/v1/aggregates", "get"), ("/v1/findings", "get"), ("/v1/codebook", "get")}
-    for (path, _), op in operations.items():
+        ("/v1/aggregates", "get"), ("/v1/findings", "get"), ("/v1/codebook", "get"), ("/v1/reports", "post"),
+        ("/v1/reports/{report_id}", "delete")}
+    for (path, method), op in operations.items():
+        if method != "get":
+            assert op["security"] == [{"bearerAuth": []}] and "401" in op["responses"], (path, method)
+            continue
         assert "200" in op["responses"] and "304" in op["responses"], path
         if "{" in path:
             assert "404" in op["responses"], path

@@ -1,20 +1,26 @@
 """Reports: metadata, the three tables as printed, findings, prose, and the source file."""
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import PurePath
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, request, url_for
 from flask_smorest import abort
 from peewee import JOIN, fn
 
 from api import schemas
+from api.auth import SECURITY, require_key
 from api.base import Blueprint
+from api.errors import PROBLEM, ProblemSchema
 from api.filters import REPORT_FILTERS, apply_filters
 from api.lists import json_response, order, respond
 from api.v1.common import CSV_DOC, finding_record, list_args, not_found, not_modified
+from loaders.document import parse_bytes
+from loaders.errors import LoadError
 from loaders.sections import NUMERALS
+from loaders.store import UNCHANGED, retract_report, store_report
 from models import Agency, Cell, Finding, Report, Section, SourceFile
 from models.codebook import codebook
 
@@ -29,6 +35,7 @@ SORT = {"id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name, "re
 ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings"])
 COLUMNS = ["id", "agency_id", "agency_name", "region", "year", "layout", "revision", "is_current", "title",
            "document_number", "published_on", "source_name", "source_format", "sha256", "findings", "loaded_at"]
+log = logging.getLogger("ogi.write")
 MEDIA_TYPES = {"text": "text/plain", "markdown": "text/markdown", "html": "text/html", "pdf": "application/pdf",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
@@ -43,7 +50,7 @@ def summary(r: Report, findings: int) -> dict:
             "year": r.year, "layout": r.layout, "revision": r.revision, "is_current": r.is_current, "title": r.title,
             "document_number": r.document_number, "published_on": r.published_on, "source_name": r.source_name,
             "source_format": r.source_format, "sha256": r.sha256, "findings": findings,
-            "loaded_at": utc(r.loaded_at)}
+            "loaded_at": utc(r.loaded_at), "retracted_at": utc(r.retracted_at) if r.retracted_at else None}
 
 
 def _records(reports: list[Report]) -> list[dict]:
@@ -98,11 +105,14 @@ def _report(report_id: int) -> Report:
 @not_modified(blp)
 def get_report(report_id):
     """One report: metadata, tables, findings and prose sections"""
-    r = _report(report_id)
+    return json_response(report_document(_report(report_id)))
+
+
+def report_document(r: Report) -> dict:
     findings = [finding_record(f, r.agency.id, r.agency.name, r.year) for f in r.findings.order_by(Finding.id)]
     revisions = (Report.select(Report.id, Report.revision, Report.is_current, Report.loaded_at)
                  .where(Report.agency == r.agency, Report.year == r.year).order_by(Report.revision))
-    return json_response({
+    return {
         **summary(r, len(findings)),
         "source_encoding": r.source_encoding, "parser_version": r.parser_version,
         "contact": {"phone": r.contact_phone, "address": r.contact_address, "email": r.contact_email,
@@ -113,7 +123,7 @@ def get_report(report_id):
         "findings": findings,
         "sections": [{"number": s.number, "numeral": NUMERALS[s.number - 1], "title": s.title, "text": s.text}
                      for s in r.sections.order_by(Section.number)],
-    })
+    }
 
 
 @blp.route("/<int(max=2147483647):report_id>/source")
@@ -130,3 +140,69 @@ def get_source(report_id):
     charset = f"; charset={r.source_encoding}" if media.startswith("text/") and r.source_encoding else ""
     return Response(bytes(source.content), content_type=media + charset, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+def _uploaded() -> tuple[bytes, str]:
+    """The file of an upload: the ``file`` part of a multipart form, or the raw body
+    (named by ``?filename=``)."""
+    if request.mimetype == "multipart/form-data":
+        part = request.files.get("file")
+        if part is None:
+            abort(400, message="a multipart upload needs its file in a part named 'file'",
+                  invalid_params=[{"name": "file", "reason": "missing"}])
+        return part.read(), PurePath((part.filename or "upload").replace("\\", "/")).name or "upload"
+    name = PurePath(request.args.get("filename", "upload").replace("\\", "/")).name or "upload"
+    return request.get_data(), name
+
+
+UPLOAD_DOC = {
+    "security": SECURITY,
+    "requestBody": {"required": True, "description": "A report file (text, markdown, HTML, PDF or Word), as the "
+                    "part 'file' of a multipart form or as the raw body (name it with ?filename=).", "content": {
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}}, "required": ["file"]}},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+    "parameters": [{"in": "query", "name": "filename", "schema": {"type": "string"}, "required": False,
+                    "description": "The file's name, for a raw body."}],
+}
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(**UPLOAD_DOC)
+@blp.response(201, schemas.ReportDetail, description="Stored: a new report or a new revision.")
+@blp.alt_response(200, schema=schemas.ReportDetail, description="This file is stored already: that report.")
+@blp.alt_response(401, schema=ProblemSchema, content_type=PROBLEM, description="No valid API key.")
+@blp.alt_response(413, schema=ProblemSchema, content_type=PROBLEM, description="The file is too large.")
+@blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM, description="Not a readable report: why.")
+def upload_report():
+    """Upload a report
+
+    Parses and stores the file (one transaction), as ``ogi load`` does."""
+    key = require_key()
+    data, name = _uploaded()
+    try:
+        parsed = parse_bytes(data, f"upload:{name}")
+    except LoadError as e:
+        abort(422, message=str(e))
+    result = store_report(parsed)
+    log.info("report uploaded", extra={"fields": {"key": key.prefix, "report": result.report_id,
+                                                  "outcome": result.outcome}})
+    status = 200 if result.outcome == UNCHANGED else 201
+    return json_response(report_document(_report(result.report_id)), {
+        "Location": url_for("reports.get_report", report_id=result.report_id)}, status)
+
+
+@blp.route("/<int(max=2147483647):report_id>", methods=["DELETE"])
+@blp.doc(security=SECURITY)
+@blp.response(204, description="Retracted.")
+@blp.alt_response(401, schema=ProblemSchema, content_type=PROBLEM, description="No valid API key.")
+@not_found(blp)
+def retract(report_id):
+    """Retract a report
+
+    The report stays, with its revision history, but is never current again; if it
+    was, the latest earlier revision becomes current."""
+    key = require_key()
+    report = retract_report(_report(report_id))
+    log.info("report retracted", extra={"fields": {"key": key.prefix, "report": report.id}})
+    return Response(status=204)
