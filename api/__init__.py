@@ -10,7 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from peewee import InterfaceError, OperationalError, SqliteDatabase
 
-from api import auth, caching, errors, observability
+from api import auth, caching, errors, limits, observability
 from api.base import Api
 from loaders.document import number
 from models import database, default_url, ensure_schema
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
         DATABASE_URL=os.environ.get("DATABASE_URL") or default_url(),
         CACHE_MAX_AGE=int(os.environ.get("OGI_CACHE_MAX_AGE", "60")),
         MAX_CONTENT_LENGTH=int(os.environ.get("OGI_MAX_UPLOAD_MB", "20")) * 1024 * 1024,  # larger: 413
+        QUERY_TIMEOUT_MS=int(os.environ.get("OGI_QUERY_TIMEOUT_MS", "10000")),
         ROLLUPS=True,  # national aggregates from cell_rollup (False: always from the cells)
         API_TITLE="ogi-api",
         API_VERSION=API_VERSION,
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(errors.refuse_nul_bytes)
     init_db(app)
     errors.init_app(app)
+    limits.init_app(app)
     caching.init_app(app)
     CORS(app, resources={r"/v1/*": {"origins": "*"}}, methods=["GET", "HEAD", "OPTIONS"], send_wildcard=True,
          expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition"])
@@ -81,8 +83,9 @@ def init_db(app: Flask) -> None:
     is closed after each request (a pool's goes back to the pool). The app starts
     even when the database does not answer: it serves 503 until it does, and creates
     or migrates the schema then."""
-    db = make_database(app.config["DATABASE_URL"])
+    db = make_database(app.config["DATABASE_URL"], app.config["QUERY_TIMEOUT_MS"])
     keep_open = isinstance(db, SqliteDatabase)
+    deadline = limits.SqliteDeadline(app.config["QUERY_TIMEOUT_MS"] / 1000) if keep_open else None
     state = {"schema": False}
 
     def bind() -> None:
@@ -104,6 +107,8 @@ def init_db(app: Flask) -> None:
             return
         bind()
         database.connect(reuse_if_open=True)
+        if deadline:
+            deadline.start(database.connection())
 
     @app.teardown_appcontext
     def close(_exc):

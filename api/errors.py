@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, current_app, json, request
 from marshmallow import Schema, fields
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -94,8 +94,12 @@ def refuse_nul_bytes():
 def handle_database_error(error: Exception) -> Response:
     """The database does not answer: 503, to be tried again. A database error while
     it does answer is a bug: 500."""
+    from api.limits import timed_out
     from api.observability import database_answers
 
+    if timed_out(error):
+        limit = current_app.config["QUERY_TIMEOUT_MS"] / 1000
+        return problem(503, f"the query took longer than {limit:g} s: narrow it with filters or a smaller limit")
     if database_answers():
         return handle_unexpected(error)
     log.warning("database unavailable on %s: %s", request.path, error)

@@ -131,7 +131,7 @@ def main() -> None:
         if args.workers:
             command += ["--workers", str(args.workers)]
         server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                  env={**os.environ, "PYTHONUNBUFFERED": "1", "OGI_RATE_LIMIT": "off"})
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(base)

@@ -32,14 +32,17 @@ def default_url() -> str:
     return f"sqlite:///{data_dir / 'ogi.sqlite3'}"
 
 
-def make_database(url: str | None = None):
-    """The database object for ``url`` (default: ``default_url()``), not yet connected."""
+def make_database(url: str | None = None, statement_timeout_ms: int | None = None):
+    """The database object for ``url`` (default: ``default_url()``), not yet connected.
+    ``statement_timeout_ms`` limits each statement on PostgreSQL (the API sets it)."""
     url = url or default_url()
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///"):])
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         return connect_url(url, pragmas=SQLITE_PRAGMAS)
+    if statement_timeout_ms:
+        return connect_url(url, options=f"-c statement_timeout={int(statement_timeout_ms)}")
     return connect_url(url)
 
 

@@ -70,4 +70,4 @@ def app(db, db_url):
     from loaders.load import load_paths
 
     assert load_paths(SEEDS).failed == 0
-    return create_app({"DATABASE_URL": db_url, "TESTING": True})
+    return create_app({"DATABASE_URL": db_url, "TESTING": True, "RATELIMIT_ENABLED": False})

@@ -1,0 +1,44 @@
+"""Limits: requests per client (flask-limiter, with RateLimit headers and a 429
+problem) and time per query (PostgreSQL's statement_timeout; a progress handler on
+SQLite), so that no request can hold a worker for long."""
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from api.observability import NO_DATABASE
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_DEFAULT", os.environ.get("OGI_RATE_LIMIT", "1200 per minute"))
+    app.config.setdefault("RATELIMIT_ENABLED", app.config["RATELIMIT_DEFAULT"] != "off")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("OGI_RATE_LIMIT_STORAGE", "memory://"))
+    app.config.update(RATELIMIT_HEADERS_ENABLED=True, RATELIMIT_HEADER_LIMIT="RateLimit-Limit",
+                      RATELIMIT_HEADER_REMAINING="RateLimit-Remaining", RATELIMIT_HEADER_RESET="RateLimit-Reset")
+    limiter = Limiter(get_remote_address, app=app)
+    limiter.request_filter(lambda: request.endpoint in NO_DATABASE)
+    app.extensions["ogi_limiter"] = limiter
+
+
+class SqliteDeadline:
+    """Interrupts a SQLite query that runs past the request's deadline."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.deadline = float("inf")
+
+    def start(self, connection) -> None:
+        self.deadline = time.monotonic() + self.seconds
+        connection.set_progress_handler(self.check, 10_000)
+
+    def check(self) -> int:
+        return 1 if time.monotonic() > self.deadline else 0  # non-zero interrupts the query
+
+
+def timed_out(error: Exception) -> bool:
+    text = str(error).lower()
+    return "interrupted" in text or "statement timeout" in text
