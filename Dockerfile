@@ -1,16 +1,22 @@
-# ogi-api: the API served by gunicorn, over the embedded SQLite database by default
-# (DATABASE_URL for PostgreSQL). Production settings come with the production issue.
+# ogi-api: the API under gunicorn, configured from the environment (api/gunicorn_conf.py).
+# DATABASE_URL chooses the database (default: a SQLite file in /data). Load reports with
+# the same image: docker run … ogi load /reports (docker-compose.yml has a one-shot loader).
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 OGI_DATA_DIR=/data
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 OGI_DATA_DIR=/data \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/ogi-metrics
 WORKDIR /app
-COPY setup.cfg pyproject.toml README.md ./
+COPY setup.cfg pyproject.toml README.md gunicorn.conf.py ./
 COPY models ./models
 COPY loaders ./loaders
 COPY api ./api
-RUN pip install . && useradd --create-home --uid 10001 ogi && mkdir -p /data && chown ogi /data
-COPY tests/fixtures/seeds ./seeds
+RUN pip install . \
+ && useradd --create-home --uid 10001 ogi \
+ && mkdir -p /data \
+ && chown ogi /data
 USER ogi
 VOLUME ["/data"]
 EXPOSE 8000
-CMD ["sh", "-c", "ogi load --quiet /app/seeds && exec ogi serve --host 0.0.0.0 --port 8000"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
+CMD ["gunicorn", "-c", "python:api.gunicorn_conf", "api:create_app()"]

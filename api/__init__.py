@@ -10,7 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from peewee import InterfaceError, OperationalError, SqliteDatabase
 
-from api import auth, caching, errors, limits, observability
+from api import auth, caching, errors, limits, metrics, observability
 from api.base import Api
 from loaders.document import number
 from models import database, default_url, ensure_schema
@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
 
     observability.init_app(app)
+    metrics.init_app(app)
     app.before_request(errors.refuse_nul_bytes)
     init_db(app)
     errors.init_app(app)

@@ -105,6 +105,7 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: ogi serve's)")
     ap.add_argument("--db", help="serve this database (its reports are numbered 1..N) instead of building one")
+    ap.add_argument("--only", choices=list(SCENARIOS), action="append", help="run only these requests")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -138,6 +139,8 @@ def main() -> None:
             print(f"{'request':<10} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  errors  "
                   f"(median of {args.runs} runs of {args.seconds} s, {args.connections} connections)")
             for name, path in SCENARIOS.items():
+                if args.only and name not in args.only:
+                    continue
                 wrk(base, path, args.reports, 2, args.connections, script)  # warm up
                 runs = [wrk(base, path, args.reports, args.seconds, args.connections, script)
                         for _ in range(args.runs)]

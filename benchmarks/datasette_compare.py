@@ -79,12 +79,13 @@ def main() -> None:
     script = Path(tempfile.mkdtemp()) / "bench.lua"
     script.write_text(LUA)
     ogi_port, ds_port = free_port(), free_port()
-    ogi = serve([str(Path(sys.executable).with_name("ogi")), "serve", "--port", str(ogi_port),
-                 "--db", f"sqlite:///{args.db.resolve()}"], ogi_port, "/v1/codebook")
-    datasette = serve([args.datasette, "serve", "-i", str(args.db), "--port", str(ds_port),
-                       "--setting", "sql_time_limit_ms", "60000", "--setting", "default_page_size", "100"],
-                      ds_port, "/-/versions.json")
+    servers = []
     try:
+        servers.append(serve([str(Path(sys.executable).with_name("ogi")), "serve", "--port", str(ogi_port),
+                              "--db", f"sqlite:///{args.db.resolve()}"], ogi_port, "/v1/codebook"))
+        servers.append(serve([args.datasette, "serve", "-i", str(args.db), "--port", str(ds_port), "--setting",
+                              "sql_time_limit_ms", "60000", "--setting", "default_page_size", "100"],
+                             ds_port, "/-/versions.json"))
         print(f"{'request':<8} {'server':<10} {'req/s':>8} {'p50 ms':>9} {'p95 ms':>9}  errors")
         for name, pair in requests_for(args.db.stem).items():
             rates = {}
@@ -98,7 +99,7 @@ def main() -> None:
                 print(f"{name:<8} {server:<10} {rates[server]:8.1f} {p50:9.2f} {p95:9.2f}  {errors}")
             print(f"{name:<8} ratio ogi/datasette: {rates['ogi'] / rates['datasette']:.2f}")
     finally:
-        for server in (ogi, datasette):
+        for server in servers:
             server.terminate()
             server.wait(timeout=30)
 

@@ -103,8 +103,12 @@ def serve(host, port, workers, db_url):
     except (OperationalError, InterfaceError) as e:
         click.echo(f"warning: the database does not answer yet ({e}); serving 503 until it does", err=True)
     os.environ["DATABASE_URL"] = url
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-                               "--workers", str(workers), "api:create_app()"])  # the app logs each request
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the workers' metrics, summed at /metrics
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ogi-metrics-")
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_conf",
+                               "--bind", f"{host}:{port}", "--workers", str(workers), "api:create_app()"])
 
 
 @main.command()

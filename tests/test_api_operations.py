@@ -101,3 +101,14 @@ def test_app_starts_while_the_database_is_down(tmp_path):
     assert client.get("/healthz").status_code == 200
     response = client.get("/v1/codebook")
     assert response.status_code == 503 and response.json["detail"].startswith("the database does not answer")
+
+
+def test_prometheus_metrics(client):
+    client.get("/v1/cells?limit=1")
+    client.get("/v1/cells?colour=red")
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.content_type.startswith("text/plain")
+    text = response.get_data(as_text=True)
+    assert 'ogi_http_requests_total{endpoint="cells.list_cells",method="GET",status="200"}' in text
+    assert 'ogi_http_requests_total{endpoint="cells.list_cells",method="GET",status="400"}' in text
+    assert "ogi_http_request_duration_seconds_bucket" in text

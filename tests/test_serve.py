@@ -40,6 +40,9 @@ def test_ogi_serve_answers_over_http(tmp_path):
             body = json.load(response)
             etag = response.headers["ETag"]
         assert [a["name"] for a in body["data"]] == ["晋江市人民政府"]
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # summed over the workers
+            assert 'ogi_http_requests_total{endpoint="agencies.list_agencies",method="GET",status="200"} 1.0' \
+                in response.read().decode()
         request = urllib.request.Request(f"{base}/v1/agencies?year=2020", headers={"If-None-Match": etag})
         try:
             urllib.request.urlopen(request, timeout=5)

@@ -1,0 +1,40 @@
+"""gunicorn settings, from the environment (``gunicorn -c python:api.gunicorn_conf``).
+
+OGI_BIND (default 0.0.0.0:8000), OGI_WORKERS (default 2 × cores + 1, at most 9),
+OGI_TIMEOUT (seconds a request may take before its worker is replaced, default 30;
+keep it above OGI_QUERY_TIMEOUT_MS), OGI_MAX_REQUESTS (a worker is recycled after
+this many requests, with jitter; default 10000). The app writes its own JSON access
+log, so gunicorn's is off.
+
+Prometheus: with PROMETHEUS_MULTIPROC_DIR set before gunicorn starts (``ogi serve``
+and the Dockerfile set it), the workers count in that folder and /metrics sums them;
+it is emptied when gunicorn starts. Without it each worker reports its own counts."""
+import glob
+import os
+
+bind = os.environ.get("OGI_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("OGI_WORKERS", min(2 * (os.cpu_count() or 1) + 1, 9)))
+timeout = int(os.environ.get("OGI_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+max_requests = int(os.environ.get("OGI_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
+accesslog = None
+errorlog = "-"
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+forwarded_allow_ips = os.environ.get("OGI_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for stale in glob.glob(os.path.join(folder, "*.db")):
+            os.remove(stale)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,53 @@
+"""Deployment files: Docker cannot run here, so the files are checked for what they
+must hold, and deploy/local.sh — what docker-compose.yml does, without Docker — is run."""
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import FIXTURES, POSTGRES_URL
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_dockerfile_runs_as_a_user_with_a_healthcheck():
+    text = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim" in text
+    assert "\nUSER ogi\n" in text and "useradd" in text
+    assert "HEALTHCHECK" in text and "/healthz" in text
+    assert 'CMD ["gunicorn", "-c", "python:api.gunicorn_conf", "api:create_app()"]' in text
+
+
+def test_compose_has_the_app_postgresql_and_a_one_shot_loader():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"db", "app", "loader"}
+    assert services["db"]["image"] == "postgres:15" and "healthcheck" in services["db"]
+    assert services["app"]["environment"]["DATABASE_URL"].startswith("postgresql+pool://")
+    assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["loader"]["command"][:2] == ["ogi", "load"] and services["loader"]["restart"] == "no"
+
+
+def test_gunicorn_settings_come_from_the_environment(monkeypatch):
+    import importlib
+
+    import api.gunicorn_conf as conf
+
+    monkeypatch.setenv("OGI_BIND", "127.0.0.1:9999")
+    monkeypatch.setenv("OGI_WORKERS", "3")
+    conf = importlib.reload(conf)
+    assert (conf.bind, conf.workers, conf.accesslog) == ("127.0.0.1:9999", 3, None)
+
+
+@pytest.mark.skipif(not POSTGRES_URL or not shutil.which("gunicorn", path=os.path.dirname(os.sys.executable)),
+                    reason="needs PostgreSQL (CI)")
+def test_local_deployment_serves_the_loaded_reports():
+    env = {**os.environ, "PATH": f"{os.path.dirname(os.sys.executable)}:{os.environ['PATH']}"}
+    run = subprocess.run(["bash", str(ROOT / "deploy" / "local.sh"), str(FIXTURES / "seeds"), "18765", "--check"],
+                         capture_output=True, text=True, env=env, timeout=180)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()  # the app's JSON log lines come among them
+    assert "ready: http://127.0.0.1:18765/v1/" in lines and "5 agencies" in lines
