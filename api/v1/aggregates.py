@@ -93,7 +93,8 @@ def cells_query(args: dict):
     metric = METRICS[args["metric"]](Cell.value)
     columns = {**outputs, "value": metric, "cells": fn.COUNT(Cell.id), "values": fn.COUNT(Cell.value)}
     query = Cell.select(*[expr.alias(name) for name, expr in columns.items()]).join(Report).join(Agency)
-    return apply_filters(query, args, CELL_FILTERS).group_by(*outputs.values()), columns, list(outputs.values())
+    query = apply_filters(query, args, CELL_FILTERS).group_by(*outputs.values()).having(fn.COUNT(Cell.id) > 0)
+    return query, columns, list(outputs.values())  # no cells, no group: the rollup agrees
 
 
 @blp.route("")
