@@ -1,6 +1,8 @@
 """What several endpoints share: argument schemas, documented responses, records."""
 from __future__ import annotations
 
+import json
+
 from marshmallow import Schema
 
 from api.errors import PROBLEM, ProblemSchema
@@ -25,8 +27,6 @@ def not_modified(blp):
 
 
 def finding_record(f: Finding, agency_id: int, agency_name: str, year: int) -> dict:
-    import json
-
     return {"id": f.id, "report_id": f.report_id, "agency_id": agency_id, "agency_name": agency_name, "year": year,
             "rule": f.rule, "table": f.table_key, "row": f.row_key, "column": f.column_key,
             "cells": json.loads(f.cells), "expected": f.expected, "printed": f.printed, "message": f.message,
