@@ -58,7 +58,6 @@ def create_app(config: dict | None = None) -> Flask:
     metrics.init_app(app)
     app.before_request(errors.refuse_nul_bytes)
     init_db(app)
-    errors.init_app(app)
     limits.init_app(app)
     caching.init_app(app)
     CORS(app, resources={r"/v1/*": {"origins": "*"}}, methods=["GET", "HEAD", "OPTIONS"], send_wildcard=True,
@@ -70,7 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
-    errors.init_app(app)  # after flask-smorest, whose own handler it replaces
+    errors.init_app(app)  # after flask-smorest, whose own HTTPException handler this one replaces
     init_docs(app)
     app.extensions["ogi_api"] = api
     return app

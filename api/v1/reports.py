@@ -162,8 +162,8 @@ UPLOAD_DOC = {
         "multipart/form-data": {"schema": {"type": "object", "properties": {
             "file": {"type": "string", "format": "binary"}}, "required": ["file"]}},
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-    "parameters": [{"in": "query", "name": "filename", "schema": {"type": "string"}, "required": False,
-                    "description": "The file's name, for a raw body."}],
+    "parameters": [{"in": "query", "name": "filename", "required": False, "description": "The file's name, for a "
+                    "raw body.", "schema": {"type": "string", "maxLength": 255, "pattern": "^[^\\x00]*$"}}],
 }
 
 
