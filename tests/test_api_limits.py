@@ -10,7 +10,7 @@ from tests.conftest import POSTGRES_URL
 
 
 def test_too_many_requests_is_a_429_problem(app, db_url):
-    client = create_app({"DATABASE_URL": db_url, "RATELIMIT_DEFAULT": "3 per minute"}).test_client()
+    client = create_app({"DATABASE_URL": db_url, "RATELIMIT_DEFAULT": "3 per day"}).test_client()
     responses = [client.get("/v1/codebook") for _ in range(4)]
     assert [r.status_code for r in responses] == [200, 200, 200, 429]
     assert responses[0].headers["RateLimit-Limit"] == "3" and responses[1].headers["RateLimit-Remaining"] == "1"
