@@ -6,7 +6,6 @@ one figure: the group's total (for ``other``, the （六） row and its 2021 chi
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app
 from flask_smorest import abort
 from peewee import Case, fn
 from webargs.fields import DelimitedList
@@ -15,6 +14,7 @@ from api import schemas
 from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
 from api.lists import order, respond
+from api.rollups import ROLLUP_GROUPS, filtered, rollup_can_answer
 from api.v1.common import CSV_DOC, list_args, not_modified
 from models import Agency, Cell, Report
 from models.rollup import CellRollup
@@ -44,35 +44,6 @@ AggregateArgs = list_args(
 )
 
 
-# What the rollup (current revisions summed by year, layout, table, row, column) can answer.
-ROLLUP_GROUPS = {"year": CellRollup.year, "layout": CellRollup.layout, "table": CellRollup.table_key,
-                 "row": CellRollup.row_key, "column": CellRollup.column_key}
-ROLLUP_FILTERS = {
-    "year": lambda v: CellRollup.year.in_(v), "year_from": lambda v: CellRollup.year >= v,
-    "year_to": lambda v: CellRollup.year <= v, "layout": lambda v: CellRollup.layout.in_(v),
-    "table": lambda v: CellRollup.table_key.in_(v), "row": lambda v: CellRollup.row_key.in_(v),
-    "column": lambda v: CellRollup.column_key.in_(v),
-}
-
-
-def rollup_can_answer(args: dict) -> bool:
-    """Whether the rollup holds the answer: current revisions, filtered and grouped
-    only by year, layout, table, row and column, and a sum, count or average."""
-    given = {name for name in CELL_FILTERS if args.get(name) is not None}
-    return (current_app.config["ROLLUPS"] and args.get("metric", "sum") in ("sum", "count", "avg")
-            and args.get("revisions", "current") == "current" and given <= set(ROLLUP_FILTERS)
-            and set(args.get("group_by", [])) <= set(ROLLUP_GROUPS))
-
-
-def rollup_count(args: dict) -> int:
-    """How many cells the filters select (for /v1/cells' total)."""
-    query = CellRollup.select(fn.COALESCE(fn.SUM(CellRollup.cells), 0))
-    for name, condition in ROLLUP_FILTERS.items():
-        if args.get(name) is not None:
-            query = query.where(condition(args[name]))
-    return int(query.scalar())
-
-
 def rollup_query(args: dict):
     outputs = {group: ROLLUP_GROUPS[group] for group in dict.fromkeys(args["group_by"])}
     values = fn.SUM(CellRollup.values)
@@ -81,10 +52,7 @@ def rollup_query(args: dict):
     if args["metric"] == "sum":  # a group whose cells are all null sums to null, as in the cells
         metric = Case(None, [(values > 0, metric)], None)
     columns = {**outputs, "value": metric, "cells": fn.SUM(CellRollup.cells), "values": values}
-    query = CellRollup.select(*[expr.alias(name) for name, expr in columns.items()])
-    for name, condition in ROLLUP_FILTERS.items():
-        if args.get(name) is not None:
-            query = query.where(condition(args[name]))
+    query = filtered(CellRollup.select(*[expr.alias(name) for name, expr in columns.items()]), args)
     return query.group_by(*outputs.values()).having(fn.SUM(CellRollup.cells) > 0), columns, list(outputs.values())
 
 

@@ -7,7 +7,7 @@ from api import schemas
 from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
 from api.lists import order, respond
-from api.v1.aggregates import rollup_can_answer, rollup_count
+from api.rollups import rollup_can_answer, rollup_count
 from api.v1.common import CSV_DOC, list_args, not_modified
 from models import Agency, Cell, Report
 
