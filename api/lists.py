@@ -19,9 +19,11 @@ from loaders.document import number
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 
 
-def list_fields(sortable: Iterable[str]) -> dict[str, ma.fields.Field]:
-    """The paging, sorting and format parameters every list endpoint takes."""
+def list_fields(sortable: Iterable[str], jsonstat: bool = False) -> dict[str, ma.fields.Field]:
+    """The paging, sorting and format parameters every list endpoint takes (with
+    ``jsonstat``: the format ``jsonstat`` too)."""
     sortable = list(sortable)
+    formats = ["json", "csv", "jsonstat"] if jsonstat else ["json", "csv"]
     return {
         "limit": fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
                                 metadata={"description": f"Records per page (default {DEFAULT_LIMIT}, "
@@ -32,8 +34,9 @@ def list_fields(sortable: Iterable[str]) -> dict[str, ma.fields.Field]:
             "description": "Fields to sort by, comma-separated; a leading - sorts descending. One of: "
                            + ", ".join(sortable) + ".",
             "pattern": f"^-?({'|'.join(sortable)})(,-?({'|'.join(sortable)}))*$"}),
-        "format": fields.String(validate=ma.validate.OneOf(["json", "csv"]),
-                                metadata={"description": "json (default) or csv; Accept: text/csv also asks for CSV."}),
+        "format": fields.String(validate=ma.validate.OneOf(formats), metadata={"description": (
+            "json (default), csv" + (" or jsonstat (a JSON-stat 2.0 dataset of the page)" if jsonstat else "")
+            + "; Accept: text/csv also asks for CSV.")}),
         "bom": fields.Boolean(load_default=False,
                               metadata={"description": "With CSV: start with a UTF-8 byte-order mark (for Excel)."}),
     }
@@ -89,10 +92,11 @@ def _page_url(offset: int) -> str:
 
 
 def respond(query, args: dict, records: Callable[[list], list[dict]], csv_columns: list[str],
-            total: int | None = None):
+            total: int | None = None, jsonstat: Callable[[list[dict], dict], dict] | None = None):
     """One page of ``query`` as the list envelope (JSON) or CSV; ``records`` turns the
     page's rows into records (in one go, so it can fetch what they share at once).
-    ``total``, when the caller knows it more cheaply, saves counting the query."""
+    ``total``, when the caller knows it more cheaply, saves counting the query;
+    ``jsonstat`` makes the page and its meta a JSON-stat dataset (``format=jsonstat``)."""
     limit, offset = args["limit"], args["offset"]
     if total is None:
         total = query.order_by().count()
@@ -107,6 +111,8 @@ def respond(query, args: dict, records: Callable[[list], list[dict]], csv_column
     if wants_csv(args):
         return csv_response(page, csv_columns, args.get("bom"), headers)
     meta = {"total": total, "limit": limit, "offset": offset, "next": _page_url(offset + limit) if has_next else None}
+    if jsonstat and args.get("format") == "jsonstat":
+        return json_response(jsonstat(page, meta), headers)
     return json_response({"data": page, "meta": meta}, headers)
 
 

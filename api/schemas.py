@@ -172,3 +172,37 @@ ReportList = list_schema("ReportList", Report)
 CellList = list_schema("CellList", Cell)
 AggregateList = list_schema("AggregateList", Aggregate)
 FindingList = list_schema("FindingList", Finding)
+
+
+class Indicator(Schema):
+    agency_id = fields.Integer(metadata={"description": "With group_by=agency."})
+    agency_name = fields.String(metadata={"description": "With group_by=agency."})
+    region = fields.String(allow_none=True, metadata={"description": "With group_by=region."})
+    year = fields.Integer(metadata={"description": "With group_by=year."})
+    layout = fields.String(metadata={"description": "With group_by=layout."})
+    indicator = fields.String(required=True, metadata={"description": "The indicator's key (see definitions)."})
+    value = fields.Float(allow_none=True, required=True, metadata={
+        "description": "numerator / denominator, rounded to 6 places; null below the minimum denominator."})
+    numerator = Number(allow_none=True, required=True, metadata={
+        "description": "The numerator summed over the reports taking part; null if none does."})
+    denominator = Number(allow_none=True, required=True, metadata={
+        "description": "The denominator summed over the reports taking part; null if none does."})
+    reports = fields.Integer(required=True, metadata={
+        "description": "Reports taking part: those that print every cell of numerator and denominator."})
+    excluded = fields.Integer(required=True, metadata={
+        "description": "Reports of the group left out: a cell of the indicator has no value."})
+
+
+class IndicatorDefinition(Schema):
+    key = fields.String(required=True)
+    zh = fields.String(required=True)
+    en = fields.String(required=True)
+    definition = fields.String(required=True)
+    numerator = fields.List(fields.String(), required=True, metadata={"description": "Cells (table/row/column) summed."})
+    denominator = fields.Raw(required=True, metadata={
+        "description": "Cells (table/row/column) summed, or \"reports\": the number of reports taking part."})
+    min_denominator = fields.Integer(required=True)
+    unit = fields.String(required=True, metadata={"description": "ratio (0 to 1), or what the value counts."})
+
+
+IndicatorList = list_schema("IndicatorList", Indicator)

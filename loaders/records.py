@@ -48,6 +48,8 @@ RULES = {
     "requests.outcomes_sum": "per column: total_processed = the outcome rows (granted … other) summed",
     "requests.row_total": "per row: total = the six applicant columns summed",
     "review_litigation.row_total": "per row: total = upheld + corrected + other + pending",
+    "cross_year.carry": "per column: carried_over of year N = carried_forward of year N-1 of the same agency "
+                        "(soft: found in the database once both years are loaded)",
     "parse.ambiguous": "printed values that cannot be placed; the row's cells are null",
     "parse.unrecognised_row": "a row with values whose label matches no row of the table; not stored",
     "parse.unexpected_row": "a known row that the report's layout does not have; not stored",

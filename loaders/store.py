@@ -14,6 +14,7 @@ from peewee import __exception_wrapper__ as db_errors  # peewee's own DB-API →
 from psycopg2.extras import execute_values
 
 from loaders import PARSER_VERSION
+from loaders.cross_year import check_carry
 from loaders.document import ParsedReport
 from models import Agency, Cell, Finding, Report, Section, SourceFile, database
 from models import rollup_ops as rollup
@@ -76,6 +77,7 @@ def store_report(parsed: ParsedReport) -> StoreResult:
         _insert(Section, SECTION_FIELDS, [
             (report.id, n, s.title[:200], s.text) for n, s in sorted(parsed.sections.items())
         ])
+        check_carry(agency.id, m.year)
         changes += rollup.deltas(m.year, parsed.layout, ((c.table, c.row, c.column, c.value) for c in parsed.cells))
         if not rollup.batching():
             rollup.apply(changes)
@@ -128,6 +130,7 @@ def retract_report(report: Report) -> Report:
                     Report.update(is_current=True).where(Report.id == previous.id).execute()
                     changes += rollup.report_deltas(previous, sign=1)
             Report.update(is_current=False, retracted_at=utcnow()).where(Report.id == report.id).execute()
+            check_carry(report.agency_id, report.year)
             rollup.apply(changes)
             touch_data_version()
     return Report.get_by_id(report.id)

@@ -23,7 +23,7 @@ from models.rollup import CellRollup
 from models.section import Section
 from models.source import SourceFile
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _add_column(db, table: str, name: str, field) -> None:
@@ -53,8 +53,15 @@ def _v4_write_api(db) -> None:
     _add_column(db, "report", "retracted_at", Report.retracted_at)
 
 
+def _v5_cross_year(db) -> None:
+    """Version 5: no new table; the cross-year findings of the reports stored already."""
+    from loaders.cross_year import check_all
+
+    check_all()
+
+
 # version -> the function(db) that migrates a database from the version before
-MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api}
+MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api, 5: _v5_cross_year}
 
 
 class Meta(BaseModel):

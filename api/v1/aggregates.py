@@ -13,9 +13,10 @@ from webargs.fields import DelimitedList
 from api import schemas
 from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
+from api.jsonstat import DIMENSIONS, Dimension, dataset
 from api.lists import order, respond
 from api.rollups import ROLLUP_GROUPS, filtered, rollup_can_answer
-from api.v1.common import CSV_DOC, list_args, not_modified
+from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 from models import Agency, Cell, Report
 from models.rollup import CellRollup
 
@@ -35,7 +36,7 @@ METRICS = {"sum": fn.SUM, "count": fn.COUNT, "avg": fn.AVG, "min": fn.MIN, "max"
 OUTPUTS = [name for fields in GROUPS.values() for name in fields] + ["value", "cells", "values"]
 
 AggregateArgs = list_args(
-    "AggregateArgs", CELL_FILTERS, OUTPUTS,
+    "AggregateArgs", CELL_FILTERS, OUTPUTS, jsonstat=True,
     group_by=DelimitedList(ma.fields.String(validate=ma.validate.OneOf(list(GROUPS))), load_default=[],
                            validate=ma.validate.Length(max=len(GROUPS)),
                            metadata={"description": "Group by any of: " + ", ".join(GROUPS) + ". Comma-separated."}),
@@ -82,4 +83,18 @@ def list_aggregates(args):
         if name not in columns:
             abort(400, message=f"cannot sort by {name!r}: not grouped by it",
                   invalid_params=[{"name": "sort", "reason": f"{name!r} is not in group_by"}])
-    return respond(order(query.dicts(), args, columns, groups), args, list, list(columns))
+    return respond(order(query.dicts(), args, columns, groups), args, list, list(columns),
+                   jsonstat=lambda page, meta: jsonstat(page, meta, args))
+
+
+list_aggregates.__doc__ += JSONSTAT_NOTE
+
+
+def jsonstat(records: list[dict], meta: dict, args: dict) -> dict:
+    """A page of aggregates as a JSON-stat dataset: a dimension per group, and the metric."""
+    metric = args["metric"]
+    rows = [{**record, "metric": metric} for record in records]
+    dimensions = [DIMENSIONS[group] for group in dict.fromkeys(args["group_by"])]
+    dimensions.append(Dimension("metric", "Metric", "metric"))
+    return dataset(rows, dimensions, f"{metric} of the cells of government information disclosure annual reports",
+                   meta)

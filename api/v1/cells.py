@@ -6,9 +6,10 @@ from peewee import fn
 from api import schemas
 from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
+from api.jsonstat import DIMENSIONS, dataset
 from api.lists import order, respond
 from api.rollups import rollup_can_answer, rollup_count
-from api.v1.common import CSV_DOC, list_args, not_modified
+from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 from models import Agency, Cell, Report
 
 blp = Blueprint("cells", __name__, url_prefix="/v1/cells", description="Every printed number, one record per cell.")
@@ -17,7 +18,7 @@ SORT = {"report_id": Report.id, "agency_id": Agency.id, "agency_name": Agency.na
         "year": Report.year, "layout": Report.layout, "table": Cell.table_key, "row": Cell.row_key,
         "column": Cell.column_key, "value": Cell.value, "status": Cell.status, "raw": Cell.raw, "note": Cell.note,
         "location": Cell.location}
-CellArgs = list_args("CellArgs", CELL_FILTERS, SORT)
+CellArgs = list_args("CellArgs", CELL_FILTERS, SORT, jsonstat=True)
 COLUMNS = list(schemas.Cell().fields)
 
 
@@ -37,7 +38,17 @@ def list_cells(args):
     Current revisions unless ``revisions=all`` or a ``report`` is named. ``row``
     takes a key, a group (``denied``) or a prefix (``denied.*``)."""
     query = apply_filters(cells_query(), args, CELL_FILTERS)
-    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, list, COLUMNS, count(args))
+    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, list, COLUMNS, count(args), jsonstat)
+
+
+list_cells.__doc__ += JSONSTAT_NOTE
+
+
+def jsonstat(records: list[dict], meta: dict) -> dict:
+    """A page of cells as a JSON-stat dataset: report × table × row × column."""
+    dimensions = [DIMENSIONS[name] for name in ("report", "table", "row", "column")]
+    return dataset(records, dimensions, "Cells of government information disclosure annual reports", meta,
+                   status="status")
 
 
 def count(args: dict) -> int:

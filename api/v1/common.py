@@ -11,11 +11,13 @@ from api.lists import list_fields
 from models import Finding
 
 CSV_DOC = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
+JSONSTAT_NOTE = ("\n\nWith ``format=jsonstat`` the page is one JSON-stat 2.0 dataset (sparse values; "
+                 "paging in ``extension.meta``) instead of the list envelope.")
 
 
-def list_args(name: str, filters: tuple[str, ...], sortable, **extra) -> type[Schema]:
+def list_args(name: str, filters: tuple[str, ...], sortable, jsonstat: bool = False, **extra) -> type[Schema]:
     """The query schema of a list endpoint: its filters, paging, sorting and format."""
-    return Schema.from_dict({**filter_fields(filters), **list_fields(sortable), **extra}, name=name)
+    return Schema.from_dict({**filter_fields(filters), **list_fields(sortable, jsonstat), **extra}, name=name)
 
 
 def not_found(blp):

@@ -1,0 +1,102 @@
+"""JSON-stat 2.0 (https://json-stat.org/format/): a page of records as one dataset.
+
+Each dimension's categories are the values met on the page, in the order met; the
+values are sparse (an object from the flat index to the value), since a page of
+cells fills only part of the cube. Null values keep their cell status in ``status``.
+The page's paging sits in ``extension.meta``, as in the JSON envelope."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+ROLES = {"time": ("year",), "geo": ("region",), "metric": ("metric", "indicator")}
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    label: str
+    field: str  # the record field that holds the category id
+    category_label: Callable[[dict], str] | None = None  # the category's label, from a record
+
+
+def dataset(records: list[dict], dimensions: list[Dimension], label: str, meta: dict,
+            value: str = "value", status: str | None = None, extension: dict | None = None) -> dict:
+    index: dict[str, dict[str, int]] = {d.id: {} for d in dimensions}
+    labels: dict[str, dict[str, str]] = {d.id: {} for d in dimensions}
+    positions = []
+    for record in records:
+        position = []
+        for d in dimensions:
+            category = "" if record.get(d.field) is None else str(record[d.field])
+            if category not in index[d.id]:
+                index[d.id][category] = len(index[d.id])
+                labels[d.id][category] = d.category_label(record) if d.category_label else category
+            position.append(index[d.id][category])
+        positions.append(position)
+    size = [max(len(index[d.id]), 1) for d in dimensions]
+    values, statuses = {}, {}
+    for record, position in zip(records, positions):
+        flat = 0
+        for i, size_i in zip(position, size):
+            flat = flat * size_i + i
+        values[str(flat)] = _number(record.get(value))
+        if status and record.get(value) is None and record.get(status):
+            statuses[str(flat)] = record[status]
+    body = {
+        "version": "2.0", "class": "dataset", "label": label,
+        "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "id": [d.id for d in dimensions], "size": size,
+        "dimension": {d.id: {"label": d.label, "category": {"index": index[d.id], "label": labels[d.id]}}
+                      for d in dimensions},
+        "value": values,
+        "extension": {"meta": meta, **(extension or {})},
+    }
+    roles = {role: [d.id for d in dimensions if d.id in ids] for role, ids in ROLES.items()}
+    if any(roles.values()):
+        body["role"] = {role: ids for role, ids in roles.items() if ids}
+    if statuses:
+        body["status"] = statuses
+    return body
+
+
+def _number(value):
+    if value is None or isinstance(value, int | float):
+        return value
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() else as_float
+
+
+def _codebook_label(kind: str) -> Callable[[dict], str]:
+    """The English label of a table, row or column key (of the record's table when it
+    names one; a key shared by tables takes the first table's label otherwise)."""
+    from models.codebook import codebook
+
+    def label(record: dict) -> str:
+        key = record[kind]
+        tables = codebook().tables
+        if kind == "table":
+            return tables[key].en if key in tables else key
+        order = [tables[record["table"]]] if record.get("table") in tables else list(tables.values())
+        for table in order:
+            items = table.rows if kind == "row" else table.columns
+            if key in items:
+                return items[key].en
+        return key
+
+    return label
+
+
+# The dimensions records of /v1/cells, /v1/aggregates and /v1/indicators can have.
+DIMENSIONS = {
+    "report": Dimension("report", "Report", "report_id", lambda r: f"{r['agency_name']} {r['year']}"),
+    "agency": Dimension("agency", "Agency", "agency_id", lambda r: r["agency_name"]),
+    "region": Dimension("region", "Region", "region"),
+    "year": Dimension("year", "Year", "year"),
+    "layout": Dimension("layout", "Table layout", "layout"),
+    "table": Dimension("table", "Table", "table", _codebook_label("table")),
+    "row": Dimension("row", "Row", "row", _codebook_label("row")),
+    "column": Dimension("column", "Column", "column", _codebook_label("column")),
+}
