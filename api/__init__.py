@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from decimal import Decimal
 
 from flask import Flask, request, send_from_directory
@@ -38,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
         CACHE_MAX_AGE=int(os.environ.get("OGI_CACHE_MAX_AGE", "60")),
         MAX_CONTENT_LENGTH=int(os.environ.get("OGI_MAX_UPLOAD_MB", "20")) * 1024 * 1024,  # larger: 413
         QUERY_TIMEOUT_MS=int(os.environ.get("OGI_QUERY_TIMEOUT_MS", "10000")),
+        EXPORT_DIR=str(Path(os.environ.get("OGI_EXPORT_DIR")
+                            or Path(os.environ.get("OGI_DATA_DIR", "data")) / "exports").resolve()),
         ROLLUPS=True,  # national aggregates from cell_rollup (False: always from the cells)
         API_TITLE="ogi-api",
         API_VERSION=API_VERSION,

@@ -125,6 +125,31 @@ def openapi(output):
         click.echo(text, nl=False)
 
 
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--no-parquet", is_flag=True, help="Only the CSV files and datapackage.json.")
+@db_option
+def export(folder, no_parquet, db_url):
+    """Write the bulk files into FOLDER: a CSV per resource, datapackage.json, cells.parquet."""
+    from pathlib import Path
+
+    from api.bulk import export as export_files
+
+    open_database(db_url)
+    for path in export_files(Path(folder), parquet=not no_parquet):
+        click.echo(f"{path} ({path.stat().st_size:,} bytes)")
+
+
+@main.command("check-cross-year")
+@db_option
+def check_cross_year(db_url):
+    """Make the cross_year.carry findings of every agency again, from current revisions."""
+    from loaders.cross_year import check_all
+
+    open_database(db_url)
+    click.echo(f"{check_all()} cross_year.carry findings")
+
+
 @main.command("rebuild-rollups")
 @db_option
 def rebuild_rollups_command(db_url):

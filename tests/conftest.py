@@ -63,11 +63,12 @@ def db(db_url):
 
 
 @pytest.fixture
-def app(db, db_url):
+def app(db, db_url, tmp_path):
     """The API over a database holding the five seed reports (pytest-flask's ``client``
     fixture uses it)."""
     from api import create_app
     from loaders.load import load_paths
 
     assert load_paths(SEEDS).failed == 0
-    return create_app({"DATABASE_URL": db_url, "TESTING": True, "RATELIMIT_ENABLED": False})
+    return create_app({"DATABASE_URL": db_url, "TESTING": True, "RATELIMIT_ENABLED": False,
+                       "EXPORT_DIR": str(tmp_path / "exports")})

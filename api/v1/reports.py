@@ -142,6 +142,24 @@ def get_source(report_id):
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/<int(max=2147483647):report_id>/tables.xlsx")
+@blp.doc(responses={"200": {"description": "An Excel workbook: a sheet per table, as printed; cells of findings "
+                            "filled and commented; a sheet of findings.",
+                            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+@not_found(blp)
+@not_modified(blp)
+def get_xlsx(report_id):
+    """A report's tables as an Excel workbook"""
+    from api.xlsx import workbook
+
+    r = _report(report_id)
+    return Response(workbook(report_document(r)), content_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=report-{r.id}-{r.year}.xlsx"})
+
+
 def _uploaded() -> tuple[bytes, str]:
     """The file of an upload: the ``file`` part of a multipart form, or the raw body
     (named by ``?filename=``)."""

@@ -1,0 +1,259 @@
+"""Bulk files: the current data as CSV resources, a Frictionless data package that
+describes them, and the cells as Parquet.
+
+One registry (``RESOURCES``) says each resource's fields (name, type, meaning, the
+expression it is read from) and keys; the CSV writer, the Parquet writer and the
+``datapackage.json`` descriptor are all made from it, so they cannot disagree.
+Rows are read in chunks by id (keyset paging), so any size streams in constant
+memory. Only current revisions are in the bulk files (the API serves the others)."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from peewee import Field as Column
+
+from loaders.document import number
+from loaders.records import RULES, STATUSES
+from models import Agency, Cell, Finding, Report
+from models.codebook import LAYOUTS, codebook
+
+CHUNK = 10_000
+LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
+           "path": "https://creativecommons.org/licenses/by/4.0/"}
+NAME = "ogi-annual-reports"
+TITLE = "Government information disclosure annual reports (政府信息公开工作年度报告)"
+DESCRIPTION = ("The annual reports on government information disclosure of Chinese agencies, as data: agencies, "
+               "reports, every printed number as a cell (keys of the codebook), and findings where the printed "
+               "numbers break an accounting identity or could not be read. Current revisions only.")
+
+
+@dataclass(frozen=True)
+class BulkField:
+    name: str
+    type: str  # Table Schema type: integer, number, string, boolean, date, datetime
+    description: str
+    expr: Column
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    title: str
+    model: type
+    fields: list[BulkField]
+    primary_key: list[str]
+    foreign_keys: list[dict] = field(default_factory=list)
+    joins: Callable = lambda q: q
+
+    def rows(self) -> Iterator[tuple]:
+        """Every row, in id order, read CHUNK at a time."""
+        key = self.model._meta.primary_key
+        last = 0
+        while True:
+            query = self.joins(self.model.select(key, *[f.expr for f in self.fields]))
+            chunk = list(query.where(key > last).order_by(key).limit(CHUNK).tuples())
+            for row in chunk:
+                yield row[1:]
+            if len(chunk) < CHUNK:
+                return
+            last = chunk[-1][0]
+
+    def schema(self) -> dict:
+        fields = []
+        for f in self.fields:
+            described = {"name": f.name, "type": f.type, "description": f.description}
+            constraints = {**({"required": True} if f.required else {}), **({"enum": list(f.enum)} if f.enum else {})}
+            if constraints:
+                described["constraints"] = constraints
+            fields.append(described)
+        schema = {"fields": fields, "primaryKey": self.primary_key, "missingValues": [""]}
+        if self.foreign_keys:
+            schema["foreignKeys"] = self.foreign_keys
+        return schema
+
+
+def _current(query):
+    return query.where(Report.is_current == True)  # noqa: E712 (peewee expression)
+
+
+def _keys(attr: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for table in codebook().tables.values():
+        out += [k for k in getattr(table, attr) if k not in out]
+    return tuple(out)
+
+
+def _references(field_name: str, resource: str) -> dict:
+    return {"fields": [field_name], "reference": {"resource": resource, "fields": ["id"]}}
+
+
+RESOURCES = {r.name: r for r in [
+    Resource("agencies", "Agencies", Agency, [
+        BulkField("id", "integer", "Agency id (as in the API).", Agency.id, True),
+        BulkField("name", "string", "The agency's name as its report prints it.", Agency.name, True),
+        BulkField("region", "string", "Administrative divisions read from the name; empty if it names none.",
+                  Agency.region),
+    ], ["id"]),
+    Resource("reports", "Reports (current revisions)", Report, [
+        BulkField("id", "integer", "Report id.", Report.id, True),
+        BulkField("agency_id", "integer", "The agency (agencies.id).", Report.agency, True),
+        BulkField("year", "integer", "The year reported on.", Report.year, True),
+        BulkField("layout", "string", "Table layout: 2019 (国办公开办函〔2019〕60号) or 2021 (〔2021〕30号).",
+                  Report.layout, True, tuple(LAYOUTS)),
+        BulkField("revision", "integer", "1 for the first file of this agency and year, then 2, 3 …",
+                  Report.revision, True),
+        BulkField("title", "string", "Title as printed.", Report.title),
+        BulkField("document_number", "string", "Document number (文号), if printed.", Report.document_number),
+        BulkField("published_on", "date", "Date signed, if printed.", Report.published_on),
+        BulkField("source_name", "string", "The file's name when loaded.", Report.source_name, True),
+        BulkField("source_format", "string", "text, markdown, html, pdf or docx.", Report.source_format, True),
+        BulkField("sha256", "string", "SHA-256 of the file (GET /v1/reports/{id}/source).", Report.source, True),
+        BulkField("loaded_at", "datetime", "When it was loaded (UTC).", Report.loaded_at, True),
+    ], ["id"], [_references("agency_id", "agencies")], joins=_current),
+    Resource("cells", "Cells: every printed number", Cell, [
+        BulkField("report_id", "integer", "The report (reports.id).", Cell.report, True),
+        BulkField("agency_id", "integer", "The agency (agencies.id).", Report.agency, True),
+        BulkField("year", "integer", "The year reported on.", Report.year, True),
+        BulkField("table", "string", "Table key (codebook).", Cell.table_key, True, tuple(codebook().tables)),
+        BulkField("row", "string", "Row key (codebook).", Cell.row_key, True, _keys("rows")),
+        BulkField("column", "string", "Column key (codebook).", Cell.column_key, True, _keys("columns")),
+        BulkField("value", "number", "The number printed; empty when none was (see status).", Cell.value),
+        BulkField("raw", "string", "The text printed in the cell.", Cell.raw),
+        BulkField("status", "string", "reported, blank, placeholder, ambiguous or missing.", Cell.status, True,
+                  STATUSES),
+        BulkField("note", "string", "A note printed with the number, e.g. 其中修订16件.", Cell.note),
+        BulkField("location", "string", "Where in the file the cell was read.", Cell.location),
+    ], ["report_id", "table", "row", "column"],
+        [_references("report_id", "reports"), _references("agency_id", "agencies")],
+        joins=lambda q: _current(q.join(Report))),
+    Resource("findings", "Findings: identities broken, cells not read", Finding, [
+        BulkField("id", "integer", "Finding id.", Finding.id, True),
+        BulkField("report_id", "integer", "The report (reports.id).", Finding.report, True),
+        BulkField("rule", "string", "The rule (codebook rules).", Finding.rule, True, tuple(RULES)),
+        BulkField("table", "string", "Table key, if one.", Finding.table_key),
+        BulkField("row", "string", "Row key, if one.", Finding.row_key),
+        BulkField("column", "string", "Column key, if one.", Finding.column_key),
+        BulkField("expected", "number", "The value the identity expects.", Finding.expected),
+        BulkField("printed", "number", "The value printed.", Finding.printed),
+        BulkField("message", "string", "What is wrong, in words.", Finding.message, True),
+        BulkField("location", "string", "Where in the file.", Finding.location),
+    ], ["id"], [_references("report_id", "reports")], joins=lambda q: _current(q.join(Report))),
+]}
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return str(number(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def csv_chunks(resource: Resource, rows_per_chunk: int = 2000) -> Iterator[str]:
+    """The resource as UTF-8 CSV text (header first), a few thousand rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([f.name for f in resource.fields])
+    for i, row in enumerate(resource.rows(), 1):
+        writer.writerow([_text(v) for v in row])
+        if i % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def datapackage(path: Callable[[str], str]) -> dict:
+    """The Frictionless (Data Package v1) descriptor; ``path(name)`` is where a
+    resource's CSV file is (a file name beside it, or a URL)."""
+    return {
+        "profile": "tabular-data-package", "name": NAME, "title": TITLE, "description": DESCRIPTION,
+        "licenses": [LICENSE], "keywords": ["政府信息公开", "government information disclosure", "annual reports"],
+        "resources": [{
+            "name": r.name, "title": r.title, "path": path(r.name), "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": r.schema(),
+        } for r in RESOURCES.values()],
+    }
+
+
+def write_parquet(resource: Resource, target: Path) -> None:
+    """The resource as a Parquet file (numbers as exact decimals), a row group per chunk;
+    written beside ``target`` and moved into place, so a reader never sees half a file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"integer": pa.int64(), "string": pa.string(), "number": pa.decimal128(24, 6), "boolean": pa.bool_(),
+             "date": pa.date32(), "datetime": pa.timestamp("s", tz="UTC")}
+    schema = pa.schema([pa.field(f.name, types[f.type], nullable=not f.required,
+                                 metadata={"description": f.description}) for f in resource.fields])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    os.close(handle)
+    try:
+        with pq.ParquetWriter(temporary, schema, compression="zstd") as writer:
+            batch: list[tuple] = []
+            for row in resource.rows():
+                batch.append(row)
+                if len(batch) == CHUNK * 10:
+                    writer.write_table(_table(batch, schema, resource))
+                    batch = []
+            if batch:
+                writer.write_table(_table(batch, schema, resource))
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def _table(rows: list[tuple], schema, resource: Resource):
+    import pyarrow as pa
+
+    columns = list(zip(*rows)) if rows else [[] for _ in resource.fields]
+    prepared = []
+    for f, values in zip(resource.fields, columns):
+        if f.type == "number":
+            values = [None if v is None else Decimal(v).quantize(Decimal("0.000001")) for v in values]
+        elif f.type == "string":
+            values = [None if v is None else str(v) for v in values]
+        prepared.append(values)
+    return pa.Table.from_arrays([pa.array(v, type=schema.field(i).type) for i, v in enumerate(prepared)],
+                                schema=schema)
+
+
+def export(folder: Path, parquet: bool = True) -> list[Path]:
+    """Write every resource's CSV, ``datapackage.json`` and (with ``parquet``)
+    cells.parquet into ``folder``. Returns the files written."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for resource in RESOURCES.values():
+        path = folder / f"{resource.name}.csv"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            for chunk in csv_chunks(resource):
+                out.write(chunk)
+        written.append(path)
+    descriptor = folder / "datapackage.json"
+    descriptor.write_text(json.dumps(datapackage(lambda name: f"{name}.csv"), ensure_ascii=False, indent=1),
+                          encoding="utf-8")
+    written.append(descriptor)
+    if parquet:
+        write_parquet(RESOURCES["cells"], folder / "cells.parquet")
+        written.append(folder / "cells.parquet")
+    return written

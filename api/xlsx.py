@@ -1,0 +1,75 @@
+"""A report's three tables as an Excel workbook, laid out as printed: a sheet per
+table (row labels down, column labels across, in codebook order), numbers as
+numbers, placeholders as printed, and each cell of a finding filled and commented.
+A last sheet lists the findings, and the first says what the workbook is."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+
+FLAGGED = PatternFill("solid", fgColor="FFE08A")
+BOLD = Font(bold=True)
+
+
+def workbook(document: dict) -> bytes:
+    """``document`` is the report as GET /v1/reports/{id} serves it."""
+    book = Workbook()
+    about = book.active
+    about.title = "report"
+    for key in ("id", "agency_name", "year", "layout", "revision", "title", "document_number", "published_on",
+                "source_name", "sha256", "parser_version"):
+        about.append([key, _plain(document.get(key))])
+    about.column_dimensions["A"].width, about.column_dimensions["B"].width = 18, 60
+    flagged: dict[str, list[str]] = {}
+    for finding in document["findings"]:
+        for key in finding["cells"]:
+            flagged.setdefault(key, []).append(finding["message"])
+    for table in document["tables"]:
+        sheet = book.create_sheet(table["key"])
+        sheet.append([f"{table['zh']} ({table['en']})"])
+        sheet["A1"].font = BOLD
+        sheet.append(["", *[c["zh"] + (f"（{c['unit']}）" if c.get("unit") else "") for c in table["columns"]]])
+        sheet.append(["row / column", *[c["key"] for c in table["columns"]]])
+        for cell in sheet[2] + sheet[3]:
+            cell.font, cell.alignment = BOLD, Alignment(wrap_text=True, vertical="top")
+        for row in table["rows"]:
+            values = []
+            for column in table["columns"]:
+                cell = row["cells"].get(column["key"])
+                values.append(None if cell is None else _value(cell))
+            sheet.append([row["zh"], *values])
+            at = sheet.max_row
+            for i, column in enumerate(table["columns"], start=2):
+                messages = flagged.get(f"{table['key']}/{row['key']}/{column['key']}")
+                if messages:
+                    sheet.cell(at, i).fill = FLAGGED
+                    sheet.cell(at, i).comment = Comment("\n".join(messages), "ogi-api")
+        sheet.column_dimensions["A"].width = 48
+        sheet.freeze_panes = "B4"
+    findings = book.create_sheet("findings")
+    findings.append(["rule", "table", "row", "column", "expected", "printed", "message", "location"])
+    for f in document["findings"]:
+        findings.append([f["rule"], f["table"], f["row"], f["column"], _plain(f["expected"]), _plain(f["printed"]),
+                         f["message"], f["location"]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _value(cell: dict):
+    """A number as a number; otherwise the text printed (a placeholder, say), or empty."""
+    if cell["value"] is not None:
+        return _plain(cell["value"])
+    return cell["raw"] or None
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if value is not None and not isinstance(value, int | float | str):
+        return str(value)
+    return value
