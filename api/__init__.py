@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
         QUERY_TIMEOUT_MS=int(os.environ.get("OGI_QUERY_TIMEOUT_MS", "10000")),
         EXPORT_DIR=str(Path(os.environ.get("OGI_EXPORT_DIR")
                             or Path(os.environ.get("OGI_DATA_DIR", "data")) / "exports").resolve()),
+        BASE_URL=os.environ.get("OGI_BASE_URL"),  # as users reach it (catalogs' links); default: the request's
+        PUBLISHER=os.environ.get("OGI_PUBLISHER", "ogi-api"),
+        CONTACT_EMAIL=os.environ.get("OGI_CONTACT_EMAIL", "opendata@localhost"),
         ROLLUPS=True,  # national aggregates from cell_rollup (False: always from the cells)
         API_TITLE="ogi-api",
         API_VERSION=API_VERSION,

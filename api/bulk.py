@@ -54,13 +54,16 @@ class Resource:
     primary_key: list[str]
     foreign_keys: list[dict] = field(default_factory=list)
     joins: Callable = lambda q: q
+    by_year: bool = True  # whether its rows belong to a report, so can be chosen by year
 
-    def rows(self) -> Iterator[tuple]:
-        """Every row, in id order, read CHUNK at a time."""
+    def rows(self, year: int | None = None) -> Iterator[tuple]:
+        """Every row (of reports on ``year``, if given), in id order, read CHUNK at a time."""
         key = self.model._meta.primary_key
         last = 0
         while True:
             query = self.joins(self.model.select(key, *[f.expr for f in self.fields]))
+            if year is not None:
+                query = query.where(Report.year == year)
             chunk = list(query.where(key > last).order_by(key).limit(CHUNK).tuples())
             for row in chunk:
                 yield row[1:]
@@ -103,7 +106,7 @@ RESOURCES = {r.name: r for r in [
         BulkField("name", "string", "The agency's name as its report prints it.", Agency.name, True),
         BulkField("region", "string", "Administrative divisions read from the name; empty if it names none.",
                   Agency.region),
-    ], ["id"]),
+    ], ["id"], by_year=False),
     Resource("reports", "Reports (current revisions)", Report, [
         BulkField("id", "integer", "Report id.", Report.id, True),
         BulkField("agency_id", "integer", "The agency (agencies.id).", Report.agency, True),
@@ -165,12 +168,12 @@ def _text(value) -> str:
     return str(value)
 
 
-def csv_chunks(resource: Resource, rows_per_chunk: int = 2000) -> Iterator[str]:
+def csv_chunks(resource: Resource, year: int | None = None, rows_per_chunk: int = 2000) -> Iterator[str]:
     """The resource as UTF-8 CSV text (header first), a few thousand rows at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([f.name for f in resource.fields])
-    for i, row in enumerate(resource.rows(), 1):
+    for i, row in enumerate(resource.rows(year), 1):
         writer.writerow([_text(v) for v in row])
         if i % rows_per_chunk == 0:
             yield buffer.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import marshmallow as ma
 from flask import Response, current_app, send_file, stream_with_context, url_for
 from flask_smorest import abort
 
@@ -22,20 +23,27 @@ CSV_DOC = {"parameters": [{"in": "path", "name": "name", "required": True, "desc
            "responses": {"200": {"description": "The resource as UTF-8 CSV, streamed.",
                                  "content": {"text/csv": {"schema": {"type": "string"}}}}}}
 PARQUET = "application/vnd.apache.parquet"
+BulkArgs = ma.Schema.from_dict({"year": ma.fields.Integer(validate=ma.validate.Range(1990, 2100), metadata={
+    "description": "Only the rows of reports on this year (reports, cells, findings)."})}, name="BulkArgs")
 
 
 @blp.route("/<name>.csv")
+@blp.arguments(BulkArgs, location="query", as_kwargs=False)
 @blp.doc(**CSV_DOC)
 @not_found(blp)
 @not_modified(blp)
-def get_csv(name):
+def get_csv(args, name):
     """A resource as one CSV file
 
     Every row of agencies, reports, cells or findings (current revisions), in id
     order; its fields are described in datapackage.json."""
     if name not in bulk.RESOURCES:
         abort(404, message=f"no bulk resource {name!r}: one of {', '.join(NAMES)}")
-    return Response(stream_with_context(bulk.csv_chunks(bulk.RESOURCES[name])),
+    resource = bulk.RESOURCES[name]
+    if args.get("year") is not None and not resource.by_year:
+        abort(400, message=f"{name} cannot be chosen by year", invalid_params=[
+            {"name": "year", "reason": f"not a filter of {name}"}])
+    return Response(stream_with_context(bulk.csv_chunks(resource, args.get("year"))),
                     content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}.csv"})
 
