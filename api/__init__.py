@@ -11,7 +11,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from peewee import InterfaceError, OperationalError, SqliteDatabase
 
-from api import auth, caching, errors, limits, metrics, observability
+from api import auth, caching, errors, explorer, limits, metrics, observability
 from api.base import Api
 from loaders.document import number
 from models import database, default_url, ensure_schema
@@ -75,6 +75,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    explorer.init_app(app)
     errors.init_app(app)  # after flask-smorest, whose own HTTPException handler this one replaces
     init_docs(app)
     app.extensions["ogi_api"] = api

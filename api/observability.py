@@ -20,7 +20,7 @@ from models import database
 
 log = logging.getLogger("ogi.access")
 _REQUEST_ID = re.compile(r"^[\w.:/+=-]{1,128}$")
-NO_DATABASE = {"healthz", "readyz", "metrics", "swagger_ui_static"}  # endpoints that must not need the database
+NO_DATABASE = {"healthz", "readyz", "metrics", "swagger_ui_static", "explorer.static"}  # endpoints that must not need the database
 
 
 class JSONFormatter(logging.Formatter):

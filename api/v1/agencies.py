@@ -80,6 +80,10 @@ def headline(values: dict[tuple, Decimal | None]) -> dict:
 def get_agency(agency_id):
     """One agency, with the headline numbers of each year's current report"""
     agency = Agency.get_or_none(Agency.id == agency_id) or abort(404, message=f"no agency {agency_id}")
+    return json_response(agency_document(agency))
+
+
+def agency_document(agency: Agency) -> dict:
     reports = list(Report.select().where(Report.agency == agency, Report.is_current == True)  # noqa: E712
                    .order_by(Report.year))
     wanted = {k for keys in HEADLINE.values() for k in keys}
@@ -89,7 +93,6 @@ def get_agency(agency_id):
         Cell.row_key.in_([row for _, row, _ in wanted]))
     for c in cells:
         values[c.report_id][(c.table_key, c.row_key, c.column_key)] = c.value
-    return json_response({
-        "id": agency.id, "name": agency.name, "region": agency.region, "years": [r.year for r in reports],
-        "reports": [{"year": r.year, "report_id": r.id, "layout": r.layout, "revision": r.revision,
-                     "headline": headline(values[r.id])} for r in reports]})
+    return {"id": agency.id, "name": agency.name, "region": agency.region, "years": [r.year for r in reports],
+            "reports": [{"year": r.year, "report_id": r.id, "layout": r.layout, "revision": r.revision,
+                         "headline": headline(values[r.id])} for r in reports]}
