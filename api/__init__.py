@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 
 from flask import Flask, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from peewee import InterfaceError, OperationalError, SqliteDatabase
 
-from api import auth, caching, errors, explorer, limits, metrics, observability
+from api import auth, caching, errors, explorer, jsonstat, limits, metrics, observability
 from api.base import Api
 from loaders.document import number
 from models import database, default_url, ensure_schema
@@ -69,7 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     CORS(app, resources={r"/v1/*": {"origins": "*"}}, methods=["GET", "HEAD", "OPTIONS"], send_wildcard=True,
          expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition"])
 
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [jsonstat.OpenAPIPlugin()]})
     api.spec.components.security_scheme("bearerAuth", auth.SCHEME)
     from api.v1 import BLUEPRINTS
 

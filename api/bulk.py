@@ -227,9 +227,9 @@ def write_parquet(resource: Resource, target: Path) -> None:
 def _table(rows: list[tuple], schema, resource: Resource):
     import pyarrow as pa
 
-    columns = list(zip(*rows)) if rows else [[] for _ in resource.fields]
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in resource.fields]
     prepared = []
-    for f, values in zip(resource.fields, columns):
+    for f, values in zip(resource.fields, columns, strict=True):
         if f.type == "number":
             values = [None if v is None else Decimal(v).quantize(Decimal("0.000001")) for v in values]
         elif f.type == "string":

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from apispec import BasePlugin
 
 ROLES = {"time": ("year",), "geo": ("region",), "metric": ("metric", "indicator")}
 
@@ -38,9 +39,9 @@ def dataset(records: list[dict], dimensions: list[Dimension], label: str, meta: 
         positions.append(position)
     size = [max(len(index[d.id]), 1) for d in dimensions]
     values, statuses = {}, {}
-    for record, position in zip(records, positions):
+    for record, position in zip(records, positions, strict=True):
         flat = 0
-        for i, size_i in zip(position, size):
+        for i, size_i in zip(position, size, strict=True):
             flat = flat * size_i + i
         values[str(flat)] = _number(record.get(value))
         if status and record.get(value) is None and record.get(status):
@@ -100,3 +101,40 @@ DIMENSIONS = {
     "row": Dimension("row", "Row", "row", _codebook_label("row")),
     "column": Dimension("column", "Column", "column", _codebook_label("column")),
 }
+
+
+# --- OpenAPI ------------------------------------------------------------------------
+
+# What a JSON-stat 2.0 dataset holds, for the OpenAPI document.
+SCHEMA = {
+    "type": "object", "description": "A JSON-stat 2.0 dataset (https://json-stat.org/format/).",
+    "required": ["version", "class", "id", "size", "dimension", "value"],
+    "properties": {
+        "version": {"type": "string", "enum": ["2.0"]}, "class": {"type": "string", "enum": ["dataset"]},
+        "label": {"type": "string"}, "updated": {"type": "string"},
+        "id": {"type": "array", "items": {"type": "string"}},
+        "size": {"type": "array", "items": {"type": "integer"}},
+        "role": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "dimension": {"type": "object", "additionalProperties": {"type": "object"}},
+        "value": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
+        "status": {"type": "object", "additionalProperties": {"type": "string"}},
+        "extension": {"type": "object"},
+    },
+}
+MARK = "x-jsonstat"  # put on an operation by ``@blp.doc(**OFFERED)``; the plugin below reads it
+OFFERED = {MARK: True}
+
+
+class OpenAPIPlugin(BasePlugin):
+    """An apispec plugin: an operation marked as offering JSON-stat answers 200 with
+    its list schema or a JSON-stat dataset (``oneOf``), both as application/json."""
+
+    def init_spec(self, spec):
+        spec.components.schema("JsonStatDataset", SCHEMA)
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            if isinstance(operation, dict) and operation.pop(MARK, False):
+                responses = operation["responses"]
+                content = responses.get(200, responses.get("200"))["content"]["application/json"]
+                content["schema"] = {"oneOf": [content["schema"], {"$ref": "#/components/schemas/JsonStatDataset"}]}

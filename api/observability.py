@@ -20,7 +20,8 @@ from models import database
 
 log = logging.getLogger("ogi.access")
 _REQUEST_ID = re.compile(r"^[\w.:/+=-]{1,128}$")
-NO_DATABASE = {"healthz", "readyz", "metrics", "swagger_ui_static", "explorer.static"}  # endpoints that must not need the database
+# endpoints that must not need the database
+NO_DATABASE = {"healthz", "readyz", "metrics", "swagger_ui_static", "explorer.static"}
 
 
 class JSONFormatter(logging.Formatter):

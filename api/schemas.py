@@ -198,7 +198,8 @@ class IndicatorDefinition(Schema):
     zh = fields.String(required=True)
     en = fields.String(required=True)
     definition = fields.String(required=True)
-    numerator = fields.List(fields.String(), required=True, metadata={"description": "Cells (table/row/column) summed."})
+    numerator = fields.List(fields.String(), required=True,
+                            metadata={"description": "Cells (table/row/column) summed."})
     denominator = fields.Raw(required=True, metadata={
         "description": "Cells (table/row/column) summed, or \"reports\": the number of reports taking part."})
     min_denominator = fields.Integer(required=True)

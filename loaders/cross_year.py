@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from loaders.document import number
 from models import Cell, Finding, Report, database
 from models.codebook import codebook
 
@@ -45,8 +46,8 @@ def check_carry(agency_id: int, year: int) -> int:
                     "report": this.id, "rule": RULE, "table_key": TABLE, "row_key": CARRIED_OVER,
                     "column_key": column, "cells": json.dumps([f"{TABLE}/{CARRIED_OVER}/{column}"]),
                     "expected": forward.value, "printed": over.value, "location": over.location,
-                    "message": f"{column}: {over.value} carried over into {this.year}, but the {before.year} "
-                               f"report (id {before.id}) carried {forward.value} forward"})
+                    "message": f"{column}: {number(over.value)} carried over into {this.year}, but the "
+                               f"{before.year} report (id {before.id}) carried {number(forward.value)} forward"})
     if rows:
         Finding.insert_many(rows).execute()
     return len(rows)

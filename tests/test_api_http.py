@@ -69,7 +69,10 @@ def test_openapi_documents_every_parameter_response_and_error(client):
         ("/v1/agencies", "get"), ("/v1/agencies/{agency_id}", "get"), ("/v1/reports", "get"),
         ("/v1/reports/{report_id}", "get"), ("/v1/reports/{report_id}/source", "get"), ("/v1/cells", "get"),
         ("/v1/aggregates", "get"), ("/v1/findings", "get"), ("/v1/codebook", "get"), ("/v1/reports", "post"),
-        ("/v1/reports/{report_id}", "delete")}
+        ("/v1/reports/{report_id}", "delete"), ("/v1/indicators", "get"), ("/v1/indicators/definitions", "get"),
+        ("/v1/reports/{report_id}/tables.xlsx", "get"), ("/v1/bulk/{name}.csv", "get"),
+        ("/v1/bulk/cells.parquet", "get"), ("/v1/bulk/datapackage.json", "get"), ("/v1/catalog", "get"),
+        ("/data.json", "get")}
     for (path, method), op in operations.items():
         if method != "get":
             assert op["security"] == [{"bearerAuth": []}] and "401" in op["responses"], (path, method)

@@ -83,7 +83,7 @@ def test_reports_missing_a_cell_are_excluded_not_zero(client):
     got = indicators(client, "indicator=review_correction_rate&group_by=agency&min_denominator=1")
     excluded = [d["agency_name"] for d in got if d["excluded"]]
     lacking = [g["agency_any_of"] for g in goldens() if any(g["cells"].get(k) is None for k in concluded("review"))]
-    assert len(excluded) == len(lacking) and all(name in names for name, names in zip(excluded, lacking))
+    assert len(excluded) == len(lacking) and all(name in names for name, names in zip(excluded, lacking, strict=True))
     assert excluded  # the seeds do have a report with a review cell printed blank
     for d in got:
         if d["excluded"]:

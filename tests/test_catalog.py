@@ -6,9 +6,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import rdflib
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
+from rdflib import namespace
 
 from tests.conftest import SEEDS
+
+# rdflib's own JSON-LD parser uses a class rdflib deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+DCAT, DCTERMS, FOAF, RDF = namespace.DCAT, namespace.DCTERMS, namespace.FOAF, namespace.RDF
 
 DCAT_SERIES = rdflib.URIRef(str(DCAT) + "DatasetSeries")  # DCAT 3, not in rdflib's DCAT namespace yet
 # DCAT-AP 3.0, mandatory properties by class

@@ -15,7 +15,7 @@ def read(client, url):
     # the structure JSON-stat 2.0 requires of a dataset
     assert (body["version"], body["class"]) == ("2.0", "dataset")
     assert len(body["id"]) == len(body["size"]) == len(body["dimension"])
-    for name, size in zip(body["id"], body["size"]):
+    for name, size in zip(body["id"], body["size"], strict=True):
         index = body["dimension"][name]["category"]["index"]
         assert sorted(index.values()) == list(range(len(index))) and size == max(len(index), 1)
     assert all(0 <= int(k) < math.prod(body["size"]) for k in body["value"])

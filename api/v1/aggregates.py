@@ -14,6 +14,7 @@ from api import schemas
 from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
 from api.jsonstat import DIMENSIONS, Dimension, dataset
+from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import order, respond
 from api.rollups import ROLLUP_GROUPS, filtered, rollup_can_answer
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
@@ -69,7 +70,7 @@ def cells_query(args: dict):
 @blp.route("")
 @blp.arguments(AggregateArgs, location="query", as_kwargs=False)
 @blp.response(200, schemas.AggregateList)
-@blp.doc(**CSV_DOC)
+@blp.doc(**CSV_DOC, **jsonstat_doc)
 @not_modified(blp)
 def list_aggregates(args):
     """Aggregate cells

@@ -7,6 +7,7 @@ from api import schemas
 from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
 from api.jsonstat import DIMENSIONS, dataset
+from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import order, respond
 from api.rollups import rollup_can_answer, rollup_count
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
@@ -30,7 +31,7 @@ def cells_query():
 @blp.route("")
 @blp.arguments(CellArgs, location="query", as_kwargs=False)
 @blp.response(200, schemas.CellList)
-@blp.doc(**CSV_DOC)
+@blp.doc(**CSV_DOC, **jsonstat_doc)
 @not_modified(blp)
 def list_cells(args):
     """List cells

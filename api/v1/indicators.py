@@ -11,6 +11,7 @@ from api.base import Blueprint
 from api.filters import REPORT_FILTERS
 from api.indicators import FIELDS, GROUPS, INDICATORS, RATE_MINIMUM, indicators_query
 from api.jsonstat import DIMENSIONS, Dimension, dataset
+from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import json_response, order, respond
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 
@@ -35,7 +36,7 @@ IndicatorArgs = list_args(
 @blp.route("")
 @blp.arguments(IndicatorArgs, location="query", as_kwargs=False)
 @blp.response(200, schemas.IndicatorList)
-@blp.doc(**CSV_DOC)
+@blp.doc(**CSV_DOC, **jsonstat_doc)
 @not_modified(blp)
 def list_indicators(args):
     """Indicators by group
