@@ -19,6 +19,7 @@ from loaders.document import ParsedReport
 from models import Agency, Cell, Finding, Report, Section, SourceFile, database
 from models import rollup_ops as rollup
 from models.agency import region_of, utcnow
+from models.indicators import ReportIndicator, report_rows
 from models.schema import touch_data_version
 
 LOADED, UNCHANGED, REVISED = "loaded", "unchanged", "revised"
@@ -27,6 +28,8 @@ CELL_FIELDS = (Cell.report, Cell.table_key, Cell.row_key, Cell.column_key, Cell.
 FINDING_FIELDS = (Finding.report, Finding.rule, Finding.table_key, Finding.row_key, Finding.column_key,
                   Finding.cells, Finding.expected, Finding.printed, Finding.message, Finding.location)
 SECTION_FIELDS = (Section.report, Section.number, Section.title, Section.text)
+INDICATOR_FIELDS = (ReportIndicator.report, ReportIndicator.indicator, ReportIndicator.complete,
+                    ReportIndicator.numerator, ReportIndicator.denominator)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ def store_report(parsed: ParsedReport) -> StoreResult:
         _insert(Section, SECTION_FIELDS, [
             (report.id, n, s.title[:200], s.text) for n, s in sorted(parsed.sections.items())
         ])
+        _insert(ReportIndicator, INDICATOR_FIELDS,
+                report_rows(report.id, ((c.table, c.row, c.column, c.value) for c in parsed.cells)))
         check_carry(agency.id, m.year)
         changes += rollup.deltas(m.year, parsed.layout, ((c.table, c.row, c.column, c.value) for c in parsed.cells))
         if not rollup.batching():

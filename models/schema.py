@@ -18,6 +18,7 @@ from models.base import BaseModel
 from models.cell import Cell
 from models.db import database
 from models.finding import Finding
+from models.indicators import ReportIndicator
 from models.report import Report
 from models.rollup import CellRollup
 from models.section import Section
@@ -53,15 +54,19 @@ def _v4_write_api(db) -> None:
     _add_column(db, "report", "retracted_at", Report.retracted_at)
 
 
-def _v5_cross_year(db) -> None:
-    """Version 5: no new table; the cross-year findings of the reports stored already."""
+def _v5_indicators_cross_year(db) -> None:
+    """Version 5: ``report_indicator``, made from the cells; and the cross-year findings
+    of the reports stored already."""
+    db.create_tables([ReportIndicator])
     from loaders.cross_year import check_all
+    from models.indicators import rebuild_indicators
 
+    rebuild_indicators()
     check_all()
 
 
 # version -> the function(db) that migrates a database from the version before
-MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api, 5: _v5_cross_year}
+MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api, 5: _v5_indicators_cross_year}
 
 
 class Meta(BaseModel):
@@ -69,7 +74,7 @@ class Meta(BaseModel):
     value = TextField()
 
 
-MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section, CellRollup, ApiKey]
+MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section, CellRollup, ApiKey, ReportIndicator]
 
 
 class SchemaTooNew(RuntimeError):

@@ -12,14 +12,14 @@ from tests.conftest import SEEDS
 
 # rdflib's own JSON-LD parser uses a class rdflib deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
-DCAT, DCTERMS, FOAF, RDF = namespace.DCAT, namespace.DCTERMS, namespace.FOAF, namespace.RDF
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")  # DCAT 3 (rdflib's closed DCAT lacks DatasetSeries)
+DCTERMS, FOAF, RDF = namespace.DCTERMS, namespace.FOAF, namespace.RDF
 
-DCAT_SERIES = rdflib.URIRef(str(DCAT) + "DatasetSeries")  # DCAT 3, not in rdflib's DCAT namespace yet
 # DCAT-AP 3.0, mandatory properties by class
 MANDATORY = {
     DCAT.Catalog: [DCTERMS.title, DCTERMS.description, DCTERMS.publisher, DCAT.dataset],
     DCAT.Dataset: [DCTERMS.title, DCTERMS.description],
-    DCAT_SERIES: [DCTERMS.title, DCTERMS.description],
+    DCAT.DatasetSeries: [DCTERMS.title, DCTERMS.description],
     DCAT.Distribution: [DCAT.accessURL],
     DCAT.DataService: [DCTERMS.title, DCAT.endpointURL],
     FOAF.Agent: [FOAF.name],
@@ -54,7 +54,7 @@ def test_dcat_ap_has_every_mandatory_property(client):
 
 def test_dcat_ap_has_the_corpus_and_a_series_of_years(client):
     g = graph(client)
-    series = list(g.subjects(RDF.type, DCAT_SERIES))
+    series = list(g.subjects(RDF.type, DCAT.DatasetSeries))
     assert len(series) == 1
     members = set(g.subjects(DCAT.inSeries, series[0]))
     years = {int(str(g.value(m, DCTERMS.temporal / DCAT.startDate))[:4]) for m in members}

@@ -51,3 +51,26 @@ def test_version_1_databases_get_agency_regions(db, db_url):
     assert Meta.get(Meta.key == "schema_version").value == str(schema.SCHEMA_VERSION)
     regions = {a.name: a.region for a in Agency.select()}
     assert regions == {"晋江市城市管理局": "晋江市", "晋江市安海镇人民政府": "晋江市安海镇"}
+
+
+def test_version_5_makes_the_indicators_and_cross_year_findings_of_stored_reports(db, db_url, tmp_path):
+    from loaders.cross_year import RULE
+    from models import Finding
+    from models.indicators import ReportIndicator
+    from tests.test_cross_year import next_year, previous
+
+    load_paths([previous(tmp_path), next_year(tmp_path, ["5", "0", "0", "0", "0", "0", "5"]), seed("002")])
+    stored = sorted(ReportIndicator.select(ReportIndicator.report, ReportIndicator.indicator,
+                                           ReportIndicator.complete, ReportIndicator.numerator,
+                                           ReportIndicator.denominator).tuples())
+    assert len(stored) == 3 * 6
+    # a version 4 database: no report_indicator, no cross-year findings
+    database.drop_tables([ReportIndicator])
+    Finding.delete().where(Finding.rule == RULE).execute()
+    Meta.update(value="4").where(Meta.key == "schema_version").execute()
+    open_database(db_url)
+    assert Meta.get(Meta.key == "schema_version").value == "5"
+    assert sorted(ReportIndicator.select(ReportIndicator.report, ReportIndicator.indicator,
+                                         ReportIndicator.complete, ReportIndicator.numerator,
+                                         ReportIndicator.denominator).tuples()) == stored
+    assert Finding.select().where(Finding.rule == RULE).count() == 2
