@@ -53,7 +53,7 @@ def _number(value) -> str:
 @bp.route("/")
 def home():
     q = request.args.get("q", "").strip()[:200].replace("\x00", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)  # beyond the end: an empty page
     agencies = Agency.select(Agency, fn.COUNT(Report.id).alias("reports"), fn.MIN(Report.year).alias("first"),
                              fn.MAX(Report.year).alias("last")).join(Report).where(
         Report.is_current == True).group_by(Agency.id)  # noqa: E712

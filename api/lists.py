@@ -79,6 +79,16 @@ def order(query, args: dict, columns: dict, default: list):
                             for name, desc in sort], *default)
 
 
+def refuse_ungrouped_sort(args: dict, columns: dict) -> None:
+    """A grouped list sorts only by what it returns: 400 for a field ``group_by`` left out."""
+    from flask_smorest import abort
+
+    for name, _ in args.get("sort") or []:
+        if name not in columns:
+            abort(400, message=f"cannot sort by {name!r}: not grouped by it",
+                  invalid_params=[{"name": "sort", "reason": f"{name!r} is not in group_by"}])
+
+
 def wants_csv(args: dict) -> bool:
     if args.get("format"):
         return args["format"] == "csv"

@@ -152,12 +152,16 @@ class Cell(Schema):
     location = fields.String(allow_none=True, required=True)
 
 
-class Aggregate(Schema):
+class ReportGroups(Schema):
+    """The fields a grouped list returns for the report groups it is grouped by."""
     agency_id = fields.Integer(metadata={"description": "With group_by=agency."})
     agency_name = fields.String(metadata={"description": "With group_by=agency."})
     region = fields.String(allow_none=True, metadata={"description": "With group_by=region."})
     year = fields.Integer(metadata={"description": "With group_by=year."})
     layout = fields.String(metadata={"description": "With group_by=layout."})
+
+
+class Aggregate(ReportGroups):
     table = fields.String(metadata={"description": "With group_by=table."})
     row = fields.String(metadata={"description": "With group_by=row."})
     column = fields.String(metadata={"description": "With group_by=column."})
@@ -174,12 +178,7 @@ AggregateList = list_schema("AggregateList", Aggregate)
 FindingList = list_schema("FindingList", Finding)
 
 
-class Indicator(Schema):
-    agency_id = fields.Integer(metadata={"description": "With group_by=agency."})
-    agency_name = fields.String(metadata={"description": "With group_by=agency."})
-    region = fields.String(allow_none=True, metadata={"description": "With group_by=region."})
-    year = fields.Integer(metadata={"description": "With group_by=year."})
-    layout = fields.String(metadata={"description": "With group_by=layout."})
+class Indicator(ReportGroups):
     indicator = fields.String(required=True, metadata={"description": "The indicator's key (see definitions)."})
     value = fields.Float(allow_none=True, required=True, metadata={
         "description": "numerator / denominator, rounded to 6 places; null below the minimum denominator."})

@@ -100,3 +100,10 @@ def test_line_chart_breaks_where_a_year_has_no_value():
     assert len(svg.cssselect("polyline")) == 1  # 2021–2022; 2019 stands alone
     empty = lxml.html.fromstring(str(line_chart("t", [("a", {2020: None})])))
     assert "no values" in empty.text_content()
+
+
+def test_hostile_search_and_paging_values_are_harmless(client):
+    for url in ("/?page=99999999999999999999999", "/?page=-3", "/?page=x", "/?q=%27%20OR%201%3D1--",
+                "/?q=" + "长" * 5000, "/?q=%25", "/?q=_"):
+        assert client.get(url).status_code == 200, url
+    assert not page(client, "/?q=%25").cssselect("#agencies tbody tr")  # a plain substring, no LIKE wildcard

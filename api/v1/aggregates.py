@@ -6,7 +6,6 @@ one figure: the group's total (for ``other``, the （六） row and its 2021 chi
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import abort
 from peewee import Case, fn
 from webargs.fields import DelimitedList
 
@@ -15,7 +14,7 @@ from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
 from api.jsonstat import DIMENSIONS, Dimension, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
-from api.lists import order, respond
+from api.lists import order, refuse_ungrouped_sort, respond
 from api.rollups import ROLLUP_GROUPS, filtered, rollup_can_answer
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 from models import Agency, Cell, Report
@@ -80,10 +79,7 @@ def list_aggregates(args):
     averages of current revisions by year, layout, table, row and column are read
     from a rollup kept at load time; anything else from the cells."""
     query, columns, groups = rollup_query(args) if rollup_can_answer(args) else cells_query(args)
-    for name, _ in args.get("sort") or []:
-        if name not in columns:
-            abort(400, message=f"cannot sort by {name!r}: not grouped by it",
-                  invalid_params=[{"name": "sort", "reason": f"{name!r} is not in group_by"}])
+    refuse_ungrouped_sort(args, columns)
     return respond(order(query.dicts(), args, columns, groups), args, list, list(columns),
                    jsonstat=lambda page, meta: jsonstat(page, meta, args))
 

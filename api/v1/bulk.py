@@ -59,12 +59,15 @@ def get_parquet():
     (``OGI_EXPORT_DIR``)."""
     folder = Path(current_app.config["EXPORT_DIR"])
     target = folder / f"cells-{data_version()}.parquet"
-    if not target.exists():
+    try:
+        handle = target.open("rb")  # once open, a worker making a newer file cannot take it away
+    except FileNotFoundError:
         bulk.write_parquet(bulk.RESOURCES["cells"], target)
+        handle = target.open("rb")
         for old in folder.glob("cells-*.parquet"):
             if old != target:
                 old.unlink(missing_ok=True)
-    return send_file(target, mimetype=PARQUET, as_attachment=True, download_name="cells.parquet", etag=False)
+    return send_file(handle, mimetype=PARQUET, as_attachment=True, download_name="cells.parquet", etag=False)
 
 
 @blp.route("/datapackage.json")

@@ -3,7 +3,6 @@ definitions. How they are computed is in ``api/indicators.py``."""
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import abort
 from webargs.fields import DelimitedList
 
 from api import schemas
@@ -12,7 +11,7 @@ from api.filters import REPORT_FILTERS
 from api.indicators import FIELDS, GROUPS, INDICATORS, RATE_MINIMUM, indicators_query
 from api.jsonstat import DIMENSIONS, Dimension, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
-from api.lists import json_response, order, respond
+from api.lists import json_response, order, refuse_ungrouped_sort, respond
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 
 blp = Blueprint("indicators", __name__, url_prefix="/v1/indicators",
@@ -47,10 +46,7 @@ def list_indicators(args):
     (``reports``; the others are ``excluded``). Null below the minimum denominator.
     Definitions: /v1/indicators/definitions."""
     query, columns, groups = indicators_query(args)
-    for name, _ in args.get("sort") or []:
-        if name not in columns:
-            abort(400, message=f"cannot sort by {name!r}: not grouped by it",
-                  invalid_params=[{"name": "sort", "reason": f"{name!r} is not in group_by"}])
+    refuse_ungrouped_sort(args, columns)
     return respond(order(query.dicts(), args, columns, groups), args, _records, list(columns),
                    jsonstat=lambda page, meta: jsonstat(page, meta, args))
 
