@@ -20,10 +20,11 @@ from pathlib import Path
 
 from peewee import Field as Column
 
+from api.filters import COLUMN_KEYS, ROW_KEYS, TABLE_KEYS
 from loaders.document import number
 from loaders.records import RULES, STATUSES
 from models import Agency, Cell, Finding, Report
-from models.codebook import LAYOUTS, codebook
+from models.codebook import LAYOUTS
 
 CHUNK = 10_000
 LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
@@ -89,13 +90,6 @@ def _current(query):
     return query.where(Report.is_current == True)  # noqa: E712 (peewee expression)
 
 
-def _keys(attr: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for table in codebook().tables.values():
-        out += [k for k in getattr(table, attr) if k not in out]
-    return tuple(out)
-
-
 def _references(field_name: str, resource: str) -> dict:
     return {"fields": [field_name], "reference": {"resource": resource, "fields": ["id"]}}
 
@@ -127,9 +121,9 @@ RESOURCES = {r.name: r for r in [
         BulkField("report_id", "integer", "The report (reports.id).", Cell.report, True),
         BulkField("agency_id", "integer", "The agency (agencies.id).", Report.agency, True),
         BulkField("year", "integer", "The year reported on.", Report.year, True),
-        BulkField("table", "string", "Table key (codebook).", Cell.table_key, True, tuple(codebook().tables)),
-        BulkField("row", "string", "Row key (codebook).", Cell.row_key, True, _keys("rows")),
-        BulkField("column", "string", "Column key (codebook).", Cell.column_key, True, _keys("columns")),
+        BulkField("table", "string", "Table key (codebook).", Cell.table_key, True, tuple(TABLE_KEYS)),
+        BulkField("row", "string", "Row key (codebook).", Cell.row_key, True, tuple(ROW_KEYS)),
+        BulkField("column", "string", "Column key (codebook).", Cell.column_key, True, tuple(COLUMN_KEYS)),
         BulkField("value", "number", "The number printed; empty when none was (see status).", Cell.value),
         BulkField("raw", "string", "The text printed in the cell.", Cell.raw),
         BulkField("status", "string", "reported, blank, placeholder, ambiguous or missing.", Cell.status, True,
