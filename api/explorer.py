@@ -21,9 +21,9 @@ from api.charts import line_chart
 from api.filters import FILTERS
 from api.indicators import INDICATORS, indicators_query
 from api.v1.agencies import agency_document
-from api.v1.reports import MEDIA_TYPES, report_document
+from api.v1.reports import report_document, source_file
 from loaders.document import number
-from models import Agency, Report, SourceFile
+from models import Agency, Report
 from models.codebook import codebook
 
 bp = Blueprint("explorer", __name__, template_folder="templates", static_folder="static",
@@ -121,10 +121,8 @@ def report_source(report_id):
     """The source file for the report page's frame: inline, and sandboxed (an HTML
     source's scripts never run, its links go nowhere)."""
     found = Report.get_or_none(Report.id == report_id) or abort(404)
-    content = bytes(SourceFile.get(SourceFile.sha256 == found.sha256).content)
-    media = MEDIA_TYPES.get(found.source_format, "application/octet-stream")
-    charset = f"; charset={found.source_encoding}" if media.startswith("text/") and found.source_encoding else ""
-    return Response(content, content_type=media + charset, headers={
+    content, content_type = source_file(found)
+    return Response(content, content_type=content_type, headers={
         "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
         "X-Content-Type-Options": "nosniff"})
 
@@ -133,7 +131,7 @@ def _source_lines(r: Report) -> list[str] | None:
     """A text source's lines (the cells' locations point at them), or None."""
     if r.source_format not in TEXT_SOURCES:
         return None
-    content = bytes(SourceFile.get(SourceFile.sha256 == r.sha256).content)
+    content, _ = source_file(r)
     return content.decode(r.source_encoding or "utf-8", errors="replace").splitlines()
 
 

@@ -134,12 +134,18 @@ def report_document(r: Report) -> dict:
 def get_source(report_id):
     """The original file of a report"""
     r = _report(report_id)
-    source = SourceFile.get(SourceFile.sha256 == r.sha256)
     filename = PurePath(r.source_name.replace("\\", "/")).name or f"report-{r.id}"
+    content, content_type = source_file(r)
+    return Response(content, content_type=content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+def source_file(r: Report) -> tuple[bytes, str]:
+    """A report's file as loaded, and its content type (with the charset of a text)."""
+    content = bytes(SourceFile.get(SourceFile.sha256 == r.sha256).content)
     media = MEDIA_TYPES.get(r.source_format, "application/octet-stream")
     charset = f"; charset={r.source_encoding}" if media.startswith("text/") and r.source_encoding else ""
-    return Response(bytes(source.content), content_type=media + charset, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return content, media + charset
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
