@@ -3,32 +3,18 @@ from __future__ import annotations
 
 import logging
 import os
-from decimal import Decimal
 from pathlib import Path
 
 from flask import Flask, request, send_from_directory
-from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from peewee import InterfaceError, OperationalError, SqliteDatabase
 
 from api import auth, caching, errors, explorer, jsonstat, limits, metrics, observability
-from api.base import Api
-from loaders.document import number
+from api.base import Api, JSONProvider  # Decimals as exact JSON numbers
 from models import database, default_url, ensure_schema
 from models.db import make_database
 
 API_VERSION = "1.0.0"
-
-
-class JSONProvider(DefaultJSONProvider):
-    ensure_ascii = False
-    sort_keys = False
-
-    @staticmethod
-    def default(o):
-        if isinstance(o, Decimal):
-            return number(o)
-        return DefaultJSONProvider.default(o)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -63,10 +49,12 @@ def create_app(config: dict | None = None) -> Flask:
     observability.init_app(app)
     metrics.init_app(app)
     app.before_request(errors.refuse_nul_bytes)
+    app.before_request(auth.refuse_keys_in_url)
     init_db(app)
     limits.init_app(app)
     caching.init_app(app)
-    CORS(app, resources={r"/v1/*": {"origins": "*"}}, methods=["GET", "HEAD", "OPTIONS"], send_wildcard=True,
+    CORS(app, resources={r"/v1/*": {"origins": "*"}, auth.WRITE_PATHS: auth.WRITE_CORS},
+         methods=["GET", "HEAD", "OPTIONS"], send_wildcard=True,
          expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition"])
 
     api = Api(app, spec_kwargs={"extra_plugins": [jsonstat.OpenAPIPlugin()]})
@@ -87,7 +75,8 @@ def init_db(app: Flask) -> None:
 
     A SQLite connection stays open in its worker between requests (opening one costs
     more than most queries: see benchmarks/README.md); a server database's connection
-    is closed after each request (a pool's goes back to the pool). The app starts
+    is closed after each request (a pool's goes back to the pool). A GET or HEAD reads in
+    one read-only transaction, from its ETag to the end of its body (``api.caching``). The app starts
     even when the database does not answer: it serves 503 until it does, and creates
     or migrates the schema then."""
     db = make_database(app.config["DATABASE_URL"], app.config["QUERY_TIMEOUT_MS"])
@@ -116,6 +105,12 @@ def init_db(app: Flask) -> None:
         database.connect(reuse_if_open=True)
         if deadline:
             deadline.start(database.connection())
+        if caching.reads_in_snapshot():
+            caching.begin_snapshot()  # a GET reads in one snapshot: its ETag and its body agree
+
+    @app.teardown_request
+    def end_snapshot(_exc):  # after the response is sent (a streamed one too), before close
+        caching.end_snapshot()
 
     @app.teardown_appcontext
     def close(_exc):

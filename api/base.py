@@ -1,5 +1,5 @@
 """flask-smorest set up for this API: arguments refused with 400 (unknown ones too),
-errors documented and answered as problem+json, numbers as JSON numbers."""
+errors documented and answered as problem+json, numbers as exact JSON numbers."""
 from __future__ import annotations
 
 import http
@@ -7,11 +7,13 @@ from decimal import Decimal
 
 import flask_smorest
 import marshmallow as ma
+import orjson
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 
 from api.errors import PROBLEM, ProblemSchema, handle_http_exception
-from loaders.document import number
+from models.decimals import json_default, to_decimal
 
 
 class Parser(FlaskParser):
@@ -44,9 +46,30 @@ class Api(flask_smorest.Api):
 
 
 class Number(ma.fields.Float):
-    """A number as printed: integers as JSON integers, decimals with their digits."""
+    """A number as printed, exactly: a JSON number with every digit (``12``,
+    ``3664843848.32580008``), never through a binary float."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        return number(value if isinstance(value, Decimal) else Decimal(str(value)))
+        return value if isinstance(value, Decimal) else to_decimal(value)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON (flask-smorest's responses, problem details) written by orjson, as
+    the list responses are: UTF-8, keys in order, a Decimal as an exact JSON number."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def dumps(self, obj, **kwargs) -> str:
+        option = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
+        if kwargs.get("indent"):
+            option |= orjson.OPT_INDENT_2
+        return orjson.dumps(obj, default=self.default, option=option).decode()
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, Decimal):
+            return json_default(o)
+        return DefaultJSONProvider.default(o)

@@ -21,10 +21,10 @@ from pathlib import Path
 from peewee import Field as Column
 
 from api.filters import COLUMN_KEYS, ROW_KEYS, TABLE_KEYS
-from loaders.document import number
 from loaders.records import RULES, STATUSES
 from models import Agency, Cell, Finding, Report
 from models.codebook import LAYOUTS
+from models.decimals import FRACTION_DIGITS, plain, to_decimal
 
 CHUNK = 10_000
 LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
@@ -154,7 +154,7 @@ def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return str(number(value))
+        return plain(value)  # every digit, never an exponent
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, date):
@@ -190,13 +190,14 @@ def datapackage(path: Callable[[str], str]) -> dict:
 
 
 def write_parquet(resource: Resource, target: Path) -> None:
-    """The resource as a Parquet file (numbers as exact decimals), a row group per chunk;
+    """The resource as a Parquet file (numbers as exact decimals, decimal128(38, 10): a cell
+    value has at most 15 digits before the point and 10 after), a row group per chunk;
     written beside ``target`` and moved into place, so a reader never sees half a file."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {"integer": pa.int64(), "string": pa.string(), "number": pa.decimal128(24, 6), "boolean": pa.bool_(),
-             "date": pa.date32(), "datetime": pa.timestamp("s", tz="UTC")}
+    types = {"integer": pa.int64(), "string": pa.string(), "number": pa.decimal128(38, FRACTION_DIGITS),
+             "boolean": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("s", tz="UTC")}
     schema = pa.schema([pa.field(f.name, types[f.type], nullable=not f.required,
                                  metadata={"description": f.description}) for f in resource.fields])
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -225,7 +226,7 @@ def _table(rows: list[tuple], schema, resource: Resource):
     prepared = []
     for f, values in zip(resource.fields, columns, strict=True):
         if f.type == "number":
-            values = [None if v is None else Decimal(v).quantize(Decimal("0.000001")) for v in values]
+            values = [None if v is None else v if isinstance(v, Decimal) else to_decimal(v) for v in values]
         elif f.type == "string":
             values = [None if v is None else str(v) for v in values]
         prepared.append(values)

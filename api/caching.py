@@ -1,15 +1,48 @@
 """HTTP caching: an ETag on every GET, made from the data version (changed by every
 write), the code version and the request, checked before the view runs, so an
-unchanged answer costs one key lookup and a 304."""
+unchanged answer costs one key lookup and a 304.
+
+An ETag names one body: a GET reads the data version and everything it answers in
+one snapshot (``begin_snapshot``: a read-only transaction from before the ETag is made
+until the response is sent, a streamed one included), so a load committing meanwhile
+changes neither, and a list's ``meta.total`` is counted in the snapshot its page is
+read from."""
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from flask import Flask, Response, current_app, g, request
 
 from api.observability import NO_DATABASE
 from loaders import PARSER_VERSION
+from models import database
+from models.db import read_snapshot
 from models.schema import data_version
+
+log = logging.getLogger(__name__)
+
+
+def reads_in_snapshot() -> bool:
+    return request.method in ("GET", "HEAD") and request.endpoint not in NO_DATABASE
+
+
+def begin_snapshot() -> None:
+    """Start the request's read-only transaction (the connection is open)."""
+    g.snapshot = read_snapshot()
+    g.snapshot.__enter__()
+
+
+def end_snapshot() -> None:
+    """End the request's read-only transaction, if it has one: rolled back (it wrote
+    nothing), whatever state an error left it in."""
+    snapshot = g.pop("snapshot", None)
+    if snapshot is None or database.is_closed() or not database.in_transaction():
+        return
+    try:
+        snapshot.__exit__(RuntimeError, None, None)  # pops it and rolls back
+    except Exception as e:  # noqa: BLE001 - a connection that died: closed after the request anyway
+        log.warning("could not end the read transaction: %s", e)
 
 
 def _etag() -> str:

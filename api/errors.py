@@ -9,8 +9,10 @@ import logging
 
 from flask import Flask, Response, current_app, json, request
 from marshmallow import Schema, fields
-from peewee import InterfaceError, OperationalError
+from peewee import DatabaseError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from models.decimals import NumberOutOfBounds
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -78,6 +80,11 @@ def handle_http_exception(error: HTTPException) -> Response:
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    if isinstance(error, DatabaseError):  # e.g. PostgreSQL's "cannot execute INSERT in a read-only transaction"
+        from api.observability import refused_write
+
+        if (refused := refused_write(error)) is not None:
+            return refused
     log.exception("unhandled error on %s", request.path)
     return problem(500, InternalServerError.description)
 
@@ -110,4 +117,11 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(InterfaceError, handle_database_error)
+    app.register_error_handler(NumberOutOfBounds, handle_number_out_of_bounds)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+def handle_number_out_of_bounds(error: Exception) -> Response:
+    """A value too long to be a count or amount reached the store (the loader makes such
+    a number null first): the write is refused whole, and says which value."""
+    return problem(422, str(error))

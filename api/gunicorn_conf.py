@@ -38,3 +38,12 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    """Start the worker's parse server now (uploads are parsed in a child process under
+    time and memory limits, forked from it), so the first upload does not wait for the
+    parsers to be imported."""
+    from loaders.bounded import prepare
+
+    prepare()

@@ -13,6 +13,7 @@ from peewee import Case, fn
 
 from api.filters import REPORT_FILTERS, apply_filters
 from models import Agency, Report
+from models.fields import exact_sum, numeric
 from models.indicators import INDICATORS, RATE_MINIMUM, ReportIndicator
 
 __all__ = ["FIELDS", "GROUPS", "INDICATORS", "RATE_MINIMUM", "indicators_query"]
@@ -34,13 +35,14 @@ def indicators_query(args: dict):
                for name, expr in GROUPS[group].items()}
     keys = list(dict.fromkeys(args.get("indicator") or INDICATORS))
     complete = ReportIndicator.complete == True  # noqa: E712 (peewee expression)
-    numerator = fn.SUM(Case(None, [(complete, ReportIndicator.numerator)], None))
-    denominator = fn.SUM(Case(None, [(complete, ReportIndicator.denominator)], None))
+    numerator = exact_sum(Case(None, [(complete, ReportIndicator.numerator)], None))  # exact: Decimals
+    denominator = exact_sum(Case(None, [(complete, ReportIndicator.denominator)], None))
     if args.get("min_denominator") is not None:
         least = args["min_denominator"]
     else:
         least = Case(ReportIndicator.indicator, [(k, INDICATORS[k].min_denominator) for k in keys], RATE_MINIMUM)
-    value = Case(None, [((denominator >= least) & (denominator > 0), numerator * 1.0 / denominator)], None)
+    value = Case(None, [((numeric(denominator) >= least) & (numeric(denominator) > 0),
+                         numeric(numerator) * 1.0 / numeric(denominator))], None)  # a ratio: a float will do
     columns = {**outputs, "indicator": ReportIndicator.indicator, "value": value, "numerator": numerator,
                "denominator": denominator, "reports": fn.SUM(Case(None, [(complete, 1)], 0)),
                "excluded": fn.SUM(Case(None, [(complete, 0)], 1))}

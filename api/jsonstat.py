@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from apispec import BasePlugin
+
+from models.decimals import to_decimal
 
 ROLES = {"time": ("year",), "geo": ("region",), "metric": ("metric", "indicator")}
 
@@ -64,10 +67,10 @@ def dataset(records: list[dict], dimensions: list[Dimension], label: str, meta: 
 
 
 def _number(value):
-    if value is None or isinstance(value, int | float):
+    """A value as it is (a Decimal is written as an exact JSON number)."""
+    if value is None or isinstance(value, int | float | Decimal):
         return value
-    as_float = float(value)
-    return int(as_float) if as_float.is_integer() else as_float
+    return to_decimal(value)
 
 
 def _codebook_label(kind: str) -> Callable[[dict], str]:

@@ -14,7 +14,7 @@ import orjson
 from flask import Response, request, stream_with_context
 from marshmallow import Schema, fields
 
-from loaders.document import number
+from models.decimals import json_default, plain
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 
@@ -126,16 +126,11 @@ def respond(query, args: dict, records: Callable[[list], list[dict]], csv_column
     return json_response({"data": page, "meta": meta}, headers)
 
 
-def _default(value):
-    if isinstance(value, Decimal):
-        return number(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def json_response(body, headers: dict | None = None, status: int = 200) -> Response:
     """JSON written by orjson: the view's records as they are (the schema on the view
-    documents them; tests check the two agree). Times without a zone are UTC."""
-    return Response(orjson.dumps(body, default=_default, option=orjson.OPT_NAIVE_UTC), status=status,
+    documents them; tests check the two agree). Times without a zone are UTC; a Decimal
+    is an exact JSON number."""
+    return Response(orjson.dumps(body, default=json_default, option=orjson.OPT_NAIVE_UTC), status=status,
                     headers=headers, mimetype="application/json")
 
 
@@ -149,7 +144,7 @@ def _flat(record: dict, prefix: str = "") -> dict:
         elif isinstance(value, bool):
             out[prefix + key] = "true" if value else "false"
         elif isinstance(value, Decimal):
-            out[prefix + key] = number(value)
+            out[prefix + key] = plain(value)  # every digit, no exponent
         else:
             out[prefix + key] = value
     return out

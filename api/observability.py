@@ -1,7 +1,8 @@
 """Health, readiness and one JSON log line per request.
 
 ``/healthz`` says the process is up (it touches no database); ``/readyz`` says the
-database answers, or 503 problem+json. Every request gets an id (an incoming
+database answers and takes writes, or 503 problem+json (a read-only database is told
+apart: see ``readyz``). Every request gets an id (an incoming
 ``X-Request-ID`` is kept when it is reasonable, else a new one), returned in the
 response and written in its log line."""
 from __future__ import annotations
@@ -12,16 +13,21 @@ import re
 import sys
 import time
 import uuid
+from urllib.parse import unquote_plus
 
 from flask import Flask, Response, g, request
 
+from api.auth import is_secret
 from api.errors import problem
 from models import database
+from models.apikey import KEY_PATTERN
+from models.db import writes_refused
 
 log = logging.getLogger("ogi.access")
 _REQUEST_ID = re.compile(r"^[\w.:/+=-]{1,128}$")
 # endpoints that must not need the database
 NO_DATABASE = {"healthz", "readyz", "metrics", "swagger_ui_static", "explorer.static"}
+REDACTED = "[redacted]"
 
 
 class JSONFormatter(logging.Formatter):
@@ -32,6 +38,18 @@ class JSONFormatter(logging.Formatter):
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+def redacted_query(query_string: bytes) -> str:
+    """The query string as sent, each secret in it (a key, or a parameter named like
+    one: ``api_key=``, ``token=`` …) replaced by [redacted]."""
+    parts = []
+    for part in query_string.decode("utf-8", "replace").split("&"):
+        name, eq, value = part.partition("=")
+        if is_secret(unquote_plus(name), unquote_plus(value)):
+            part = f"{name}{eq}{REDACTED}"
+        parts.append(KEY_PATTERN.sub(REDACTED, part))
+    return "&".join(parts)
 
 
 def configure_logging() -> None:
@@ -48,12 +66,39 @@ def configure_logging() -> None:
 def database_answers() -> bool:
     try:
         database.connect(reuse_if_open=True)
+        if database.in_transaction():  # a request's snapshot, which the error may have spoiled
+            from api.caching import end_snapshot
+
+            end_snapshot()
         database.execute_sql("SELECT 1").fetchone()
         return True
     except Exception:  # noqa: BLE001 - any failure means not ready
         if not database.is_closed():
             database.close()
         return False
+
+
+def _writes_refused() -> str | None | bool:
+    """Why the database refuses writes (None: it takes them; False: it stopped answering)."""
+    try:
+        return writes_refused()
+    except Exception:  # noqa: BLE001 - it answered SELECT 1 a moment ago: not ready either way
+        return False
+
+
+DISK_FULL = ("database or disk is full", "No space left on device")  # SQLite's SQLITE_FULL; PostgreSQL's ENOSPC
+
+
+def refused_write(error: Exception) -> Response | None:
+    """A write the database refused because it takes none (read-only, disk full): 503
+    saying so, not a 500. None for any other error."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    refused = _writes_refused()
+    if not refused and not any(full in str(error) for full in DISK_FULL):
+        return None
+    log.warning("write refused on %s: %s", request.path, error)
+    return problem(503, f"the database takes no writes now: {refused or error}", headers={"Retry-After": "60"})
 
 
 def init_app(app: Flask) -> None:
@@ -69,8 +114,9 @@ def init_app(app: Flask) -> None:
     def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         log.info("request", extra={"fields": {
-            "request_id": g.get("request_id"), "method": request.method, "path": request.path,
-            "query": request.query_string.decode("utf-8", "replace"), "status": response.status_code,
+            "request_id": g.get("request_id"), "method": request.method,
+            "path": KEY_PATTERN.sub(REDACTED, request.path), "query": redacted_query(request.query_string),
+            "status": response.status_code,
             "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
             "bytes": response.calculate_content_length(), "remote": request.remote_addr}})
         return response
@@ -81,6 +127,19 @@ def init_app(app: Flask) -> None:
 
     @app.route("/readyz")
     def readyz():
-        if database_answers():
-            return {"status": "ready"}, 200, {"Cache-Control": "no-store"}
-        return problem(503, "the database does not answer", headers={"Retry-After": "5", "Cache-Control": "no-store"})
+        """Ready: the database answers and takes writes (200 {"status": "ready"}). A
+        database that answers but refuses writes is read-only: 503 with ``"readiness":
+        "read-only"`` and the reason, or, asked ``/readyz?reads``, 200 {"status":
+        "read-only"} (ready to serve reads). Not answering: 503 problem."""
+        no_store = {"Cache-Control": "no-store"}
+        refused = database_answers() and _writes_refused()
+        if refused is None:
+            return {"status": "ready"}, 200, no_store
+        if refused is False:
+            return problem(503, "the database does not answer", headers={"Retry-After": "5", **no_store})
+        if "reads" in request.args:
+            return {"status": "read-only", "detail": refused}, 200, no_store
+        response = problem(503, f"read-only: reads are served, writes fail: {refused}", headers=no_store)
+        response.set_data(json.dumps({**json.loads(response.get_data()), "readiness": "read-only"},
+                                     ensure_ascii=False))
+        return response

@@ -206,3 +206,26 @@ class IndicatorDefinition(Schema):
 
 
 IndicatorList = list_schema("IndicatorList", Indicator)
+
+
+class WriteEvent(Schema):
+    id = fields.Integer(required=True)
+    at = fields.DateTime(required=True, metadata={"description": "When (UTC)."})
+    action = fields.String(required=True, metadata={
+        "description": "created (a new report), revised (a new revision), unchanged (this file was stored "
+                       "already; or a report retracted already), retracted, or refused (out of the key's scope).",
+        "enum": ["created", "revised", "unchanged", "retracted", "refused"]})
+    actor = fields.String(required=True, metadata={
+        "description": "The key's name; operator for ogi load; unrecorded for what was stored before writes "
+                       "were recorded."})
+    key_id = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "The key's id (never the key); null for the operator."})
+    via = fields.String(required=True, metadata={"description": "api, cli (ogi load), or unknown."})
+    report_id = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "The revision written, retracted or (refused) that the write would have replaced."})
+    sha256 = fields.String(allow_none=True, required=True, metadata={"description": "The file written or refused."})
+    detail = fields.String(allow_none=True, required=True, metadata={
+        "description": "Why a write was refused, or what an unchanged one met."})
+
+
+WriteEventList = list_schema("WriteEventList", WriteEvent)

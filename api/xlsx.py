@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from models.decimals import plain
+
 FLAGGED = PatternFill("solid", fgColor="FFE08A")
 BOLD = Font(bold=True)
 
@@ -67,9 +69,17 @@ def _value(cell: dict):
     return cell["raw"] or None
 
 
+EXCEL_DIGITS = 15  # Excel keeps a number as a binary double: 15 significant digits are exact
+
+
 def _plain(value):
+    """A Decimal as an Excel number when Excel keeps it exactly; one with more significant
+    digits as its text, so that no printed digit is lost."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        text = plain(value)
+        if len(text.lstrip("-").replace(".", "").strip("0")) > EXCEL_DIGITS:
+            return text
+        return int(value) if value == value.to_integral_value() else float(text)
     if value is not None and not isinstance(value, int | float | str):
         return str(value)
     return value

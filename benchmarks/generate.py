@@ -1,6 +1,6 @@
 """Generate realistic annual reports with their goldens, deterministically.
 
-    python benchmarks/generate.py N --out DIR [--seed S] [--formats text,markdown,html,docx,spaced]
+    python benchmarks/generate.py N --out DIR [--seed S] [--formats text,markdown,html,docx,spaced,runtogether]
 
 Writes N report files to DIR and their goldens (the shared contract's shape) to
 DIR/golden. Each report is one agency's one year: agencies are real region names
@@ -21,10 +21,12 @@ import argparse
 import io
 import json
 import random
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 PROVINCES = ["福建省", "江苏省", "浙江省", "广东省", "山东省", "河南省", "四川省", "湖北省", "湖南省", "安徽省",
@@ -64,8 +66,8 @@ DENIED = ["state_secret", "prohibited_by_law", "security_stability", "third_part
 UNABLE = ["not_held", "needs_creation", "unclear"]
 NOT_PROCESSED = ["petition", "repeated", "publication", "excessive", "confirmation"]
 OTHER = ["no_correction", "fee_unpaid", "other"]
-FORMATS = ["text", "markdown", "html", "docx", "spaced"]
-SUFFIX = {"text": "txt", "markdown": "md", "html": "html", "docx": "docx", "spaced": "txt"}
+FORMATS = ["text", "markdown", "html", "docx", "spaced", "runtogether"]
+SUFFIX = {"text": "txt", "markdown": "md", "html": "html", "docx": "docx", "spaced": "txt", "runtogether": "txt"}
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Report:
     single_other: bool
     broken: list[str] = field(default_factory=list)
     damage: set[str] = field(default_factory=set)
+    unsure: set[str] = field(default_factory=set)  # runtogether: cells whose printed run splits more than one way
 
 
 def agency_name(i: int) -> str:
@@ -189,7 +192,7 @@ def make_report(i: int, rng: random.Random, formats: list[str]) -> Report:
     layout = "2019" if year <= 2020 or rng.random() < 0.05 else "2021"
     fmt = formats[(i // 7) % len(formats)]
     single_other = layout == "2021" and rng.random() < 0.05
-    blank_review = fmt != "spaced" and rng.random() < 0.1
+    blank_review = fmt not in ("spaced", "runtogether") and rng.random() < 0.1
     values = {**disclosure_values(rng, layout), **requests_values(rng, single_other, layout),
               **review_values(rng, blank_review)}
     if rng.random() < 0.08:  # break an identity on purpose
@@ -210,6 +213,7 @@ class C:
     text: str
     colspan: int = 1
     rowspan: int = 1
+    key: str | None = None  # the value's "table/row/column"; None for a label
 
 
 def fmt_value(v) -> str:
@@ -221,7 +225,7 @@ def fmt_value(v) -> str:
 
 
 def disclosure_grid(r: Report) -> list[list[C]]:
-    v = lambda k: C(fmt_value(r.values[f"disclosure/{k}"]))  # noqa: E731
+    v = lambda k: C(fmt_value(r.values[f"disclosure/{k}"]), key=f"disclosure/{k}")  # noqa: E731
     rows: list[list[C]] = []
     typo = "本年度止件数" if "typo" in r.damage else "本年废止件数"
     if r.layout == "2021":
@@ -233,9 +237,11 @@ def disclosure_grid(r: Report) -> list[list[C]]:
                                       ("六", "本年处理决定数量", ["penalty", "coercion"])):
             rows += [[C(f"第二十条第（{item}）项", 4)], [C("信息内容"), C(label, 3)]]
             names = {"licensing": "行政许可", "penalty": "行政处罚", "coercion": "行政强制"}
-            rows += [[C(names[k]), C(fmt_value(r.values[f"disclosure/{k}/decisions"]), 3)] for k in row_keys]
+            rows += [[C(names[k]), C(fmt_value(r.values[f"disclosure/{k}/decisions"]), 3,
+                                     key=f"disclosure/{k}/decisions")] for k in row_keys]
         rows += [[C("第二十条第（八）项", 4)], [C("信息内容"), C("本年收费金额（单位：万元）", 3)],
-                 [C("行政事业性收费"), C(fmt_value(r.values["disclosure/fees/fee_amount"]), 3)]]
+                 [C("行政事业性收费"), C(fmt_value(r.values["disclosure/fees/fee_amount"]), 3,
+                                       key="disclosure/fees/fee_amount")]]
     else:
         rows += [[C("第二十条第（一）项", 4)],
                  [C("信息内容"), C("本年新制作数量"), C("本年新公开数量"), C("对外公开总数量")],
@@ -273,7 +279,7 @@ REQUEST_LABELS = {
 
 def requests_grid(r: Report) -> list[list[C]]:
     def values(row: str) -> list[C]:
-        return [C(fmt_value(r.values[f"requests/{row}/{c}"])) for c in REQUEST_COLUMNS]
+        return [C(fmt_value(r.values[f"requests/{row}/{c}"]), key=f"requests/{row}/{c}") for c in REQUEST_COLUMNS]
 
     def label(row: str) -> str:
         text = REQUEST_LABELS[row]
@@ -311,7 +317,8 @@ def review_grid(r: Report) -> list[list[C]]:
     return [[C("行政复议", 5), C("行政诉讼", 10)],
             [*[C(h, rowspan=2) for h in heads], C("未经复议直接起诉", 5), C("复议后起诉", 5)],
             [C(h) for h in heads * 2],
-            [C(fmt_value(r.values[f"review_litigation/{row}/{c}"])) for row in REVIEW_ROWS for c in REVIEW_COLUMNS]]
+            [C(fmt_value(r.values[f"review_litigation/{row}/{c}"]), key=f"review_litigation/{row}/{c}")
+             for row in REVIEW_ROWS for c in REVIEW_COLUMNS]]
 
 
 def flat(grid: list[list[C]]) -> list[list[str]]:
@@ -490,13 +497,88 @@ def _fixed_zip_dates(data: bytes) -> bytes:
     return out.getvalue()
 
 
+# ---- runtogether: a crawler's dump, the report on one line, cells with no separator ----------
+
+_PART = {"int": re.compile(r"0|[1-9]\d*"), "money": re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?"),
+         "signed": re.compile(r"-?(?:0|[1-9]\d*)")}
+
+
+def _kind(key: str) -> str:
+    column = key.rsplit("/", 1)[1]
+    return "money" if column in ("fee_amount", "procurement_amount") else "signed" if column == "items_change" \
+        else "int"
+
+
+def split_ways(run: str, kinds: list[str], cap: int = 2) -> int:
+    """How many ways (up to ``cap``) the printed run cuts into numbers of these kinds; a
+    space is a cut. Worked out here, independently of the loader, for the goldens."""
+    tokens = run.split()
+
+    @cache
+    def ways(t: int, pos: int, k: int) -> int:
+        if t == len(tokens):
+            return int(k == len(kinds))
+        total = 0
+        for end in range(pos + 1, len(tokens[t]) + 1):
+            if k < len(kinds) and _PART[kinds[k]].fullmatch(tokens[t][pos:end]):
+                total += ways(t + 1, 0, k + 1) if end == len(tokens[t]) else ways(t, end, k + 1)
+                if total >= cap:
+                    return cap
+        return total
+
+    return ways(0, 0, 0)
+
+
+def _run_table(r: Report, grid: list[list[C]], rng: random.Random, space: float) -> str:
+    """A table as a dump prints it: labels and values run together, a space between two
+    values now and then; the cells of a run that splits more than one way are noted."""
+    out = []
+    for row in grid:
+        run: list[C] = []
+        for cell in [*row, C("")]:
+            if cell.key is not None:
+                if cell.text:
+                    run.append(cell)
+                continue
+            if run:
+                text = run[0].text + "".join((" " if rng.random() < space else "") + c.text for c in run[1:])
+                if split_ways(text, [_kind(c.key) for c in run]) > 1:
+                    r.unsure.update(c.key for c in run)
+                out.append(text)
+                run = []
+            out.append(cell.text)
+    return "".join(out)
+
+
+def render_runtogether(r: Report, rng: random.Random) -> bytes:
+    space = rng.choice([0.0, 0.0, 0.3, 0.7])
+    spaced = {"review_litigation" if rule.startswith("review") else "requests" for rule in r.broken}
+    body = []
+    for kind, content in outline(r, rng):
+        if kind == "p":
+            body.append(content)
+        else:
+            table = next(c.key for row in content for c in row if c.key).split("/")[0]
+            body.append(_run_table(r, content, rng, 1.0 if table in spaced else space))
+    head = [f"标题: {body[0]}", f"发布时间: {r.year + 1}-01-{rng.randint(10, 28)} 16:43", "文号: ",
+            f"发布机构: {r.agency}", "栏目: 政府信息公开年报", "=" * 20 + " 正文 " + "=" * 20]
+    return "\n".join([*head, "".join(body[1:])]).encode("utf-8")
+
+
 RENDER = {"text": render_text, "markdown": render_markdown, "html": render_html, "docx": render_docx,
-          "spaced": lambda r, rng: render_text(r, rng, " ")}
+          "spaced": lambda r, rng: render_text(r, rng, " "), "runtogether": render_runtogether}
+
+
+def _json(v):
+    return float(v) if isinstance(v, Decimal) else v
 
 
 def golden(r: Report, source: str) -> dict:
+    """The truth; a cell printed in a run of digits that splits more than one way
+    (``runtogether``) may be the truth or null, never another number."""
     return {"source": source, "agency_any_of": [r.agency], "year": r.year, "layout": r.layout,
-            "cells": {k: (float(v) if isinstance(v, Decimal) else v) for k, v in sorted(r.values.items())},
+            "cells": {k: {"any_of": [_json(v), None]} if k in r.unsure else _json(v)
+                      for k, v in sorted(r.values.items())},
             "findings_at_least": r.broken}
 
 

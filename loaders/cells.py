@@ -8,18 +8,24 @@ from __future__ import annotations
 from loaders.records import (
     AMBIGUOUS,
     BLANK,
+    INVALID,
     MISSING,
     PLACEHOLDER,
     REPORTED,
+    SPLIT,
     CellRecord,
     FindingRecord,
 )
 from loaders.tables import TableReading
-from loaders.values import NUMBER
+from loaders.values import INVALID as INVALID_VALUE
+from loaders.values import NUMBER, TEXT, too_long
 from loaders.values import PLACEHOLDER as PLACEHOLDER_VALUE
 from models.codebook import LAYOUTS, codebook
 
-STATUS_OF = {NUMBER: REPORTED, PLACEHOLDER_VALUE: PLACEHOLDER, "blank": BLANK}
+# A placed value's kind → its cell's status. Text placed in a column (printed where a
+# number belongs) is ambiguous: its reader gave the finding.
+STATUS_OF = {NUMBER: REPORTED, PLACEHOLDER_VALUE: PLACEHOLDER, "blank": BLANK, INVALID_VALUE: INVALID,
+             TEXT: AMBIGUOUS, SPLIT: SPLIT}
 
 
 def _only_in(layout: str, keys: dict) -> set[str]:
@@ -94,6 +100,10 @@ def build_cells(readings: dict[str, TableReading], layout: str) -> tuple[list[Ce
             v = row_reading.values[column]
             cells.append(CellRecord(table, row, column, v.number, v.raw or None, STATUS_OF[v.kind], v.note,
                                     row_reading.location))
+            if v.kind == INVALID_VALUE:
+                findings.append(FindingRecord(
+                    "parse.number_too_long", f"{table}/{row}/{column} ({row_reading.location}): {too_long(v)}; "
+                    "the cell is left null", table, row, column, location=row_reading.location))
 
     in_layout = {(t, r) for t, r, _ in keys}
     for reading in readings.values():

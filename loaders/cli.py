@@ -1,16 +1,16 @@
 """The ``ogi`` command line: thin wrappers over ``loaders`` and ``models``."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import click
 from peewee import InterfaceError, OperationalError
 
-from loaders.document import parse_file
+from loaders.document import dumps, parse_file
 from loaders.errors import LoadError
 from loaders.explain import explain
+from loaders.limits import LIMIT_NAMES, Limits
 from loaders.load import FAILED, FileOutcome, find_files, load_paths
 from models import SCHEMA_VERSION, default_url, open_database
 
@@ -46,7 +46,7 @@ def parse(file, show_stages):
     if show_stages:
         click.echo(explain(parsed))
     else:
-        click.echo(json.dumps(parsed.document(), ensure_ascii=False, indent=1))
+        click.echo(dumps(parsed.document()))  # numbers exact
 
 
 @main.command()
@@ -54,9 +54,17 @@ def parse(file, show_stages):
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=1, show_default=True,
               help="Processes that parse (0: one per core); one writer stores, in order.")
+@click.option("--limit", "limit_values", multiple=True, metavar="NAME=VALUE",
+              help="Change a limit of what one file may cost (repeatable), e.g. --limit pages=500 "
+                   "--limit seconds=60 --limit memory=2GiB. Limits: " + ", ".join(LIMIT_NAMES)
+                   + " (defaults and their OGI_MAX_* settings: README, Limits).")
 @db_option
-def load(paths, quiet, jobs, db_url):
-    """Load report files and directories (searched recursively) into the database."""
+def load(paths, quiet, jobs, limit_values, db_url):
+    """Load report files and directories (searched recursively) into the database.
+
+    Each file is parsed in a worker process under a time and a memory limit: a file
+    past a limit fails alone, with one line naming the limit."""
+    limits = _limits(limit_values)
     open_database(db_url)
     files = list(find_files(paths))
     bar = None
@@ -74,11 +82,24 @@ def load(paths, quiet, jobs, db_url):
         if bar:
             bar.update()
 
-    summary = load_paths(paths, on_file=report, files=files, jobs=jobs or os.cpu_count() or 1, keep=False)
+    summary = load_paths(paths, on_file=report, files=files, jobs=jobs or os.cpu_count() or 1, keep=False,
+                         limits=limits, bounded=True)
     if bar:
         bar.close()
     click.echo(summary.line())
     sys.exit(1 if summary.failed else 0)
+
+
+def _limits(values: tuple[str, ...]) -> Limits:
+    """The environment's limits with ``--limit NAME=VALUE`` changes (a usage error says what is wrong)."""
+    try:
+        given = dict(v.split("=", 1) for v in values)
+    except ValueError:
+        raise click.BadParameter("give NAME=VALUE, e.g. pages=500", param_hint="--limit") from None
+    try:
+        return Limits.from_env().with_values(given, source="--limit option")
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--limit") from None
 
 
 def _outcome_line(o: FileOutcome) -> str:
@@ -165,29 +186,78 @@ def keys():
     """API keys for the write API (POST and DELETE /v1/reports)."""
 
 
+def scope_options(command):
+    """--agency, --region (each repeatable) and --admin: what a key may write."""
+    options = [
+        click.option("--agency", "agencies", multiple=True, metavar="NAME",
+                     help="An agency, by the name its reports print."),
+        click.option("--region", "regions", multiple=True, metavar="REGION",
+                     help="The agencies whose names start with this region (淮安市 covers 淮安市洪泽区…)."),
+        click.option("--admin", is_flag=True, help="Every agency; and retracting what the operator loaded."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _scope(agencies, regions, admin):
+    """The scope given, checked (a usage error says what is wrong)."""
+    from models import Agency
+    from models.apikey import Scope, ScopeError
+
+    try:
+        scope = Scope.make(agencies, regions, admin)
+    except ScopeError as e:
+        raise click.UsageError(str(e)) from None
+    for name in scope.agencies:
+        if not Agency.select().where(Agency.name == name).exists():
+            click.echo(f"note: no agency named {name} is stored yet", err=True)
+    return scope
+
+
 @keys.command("create")
 @click.argument("name")
+@scope_options
 @db_option
-def keys_create(name, db_url):
-    """Make a key; it is printed once and stored only as a hash."""
+def keys_create(name, agencies, regions, admin, db_url):
+    """Make a key that may write the reports of its scope; it is printed once and
+    stored only as a hash."""
     from models import ApiKey
 
     open_database(db_url)
-    record, key = ApiKey.issue(name)
+    scope = _scope(agencies, regions, admin)
+    record, key = ApiKey.issue(name, scope)
     click.echo(f"key {record.id} ({record.name}): {key}")
-    click.echo("keep it: it is not shown again", err=True)
+    click.echo(f"it may write: {scope.describe()}; keep it: it is not shown again", err=True)
+
+
+@keys.command("scope")
+@click.argument("key_id", type=int)
+@scope_options
+@db_option
+def keys_scope(key_id, agencies, regions, admin, db_url):
+    """Set what key KEY_ID may write (its scope is replaced by the one given)."""
+    from models import ApiKey
+
+    open_database(db_url)
+    scope = _scope(agencies, regions, admin)
+    if not ApiKey.update(scope=scope.dumps()).where(ApiKey.id == key_id, ApiKey.revoked_at.is_null()).execute():
+        click.echo(f"error: no live key {key_id}", err=True)
+        sys.exit(1)
+    click.echo(f"key {key_id} may write: {scope.describe()}")
 
 
 @keys.command("list")
 @db_option
 def keys_list(db_url):
-    """List keys (their first characters only)."""
+    """List keys (their first characters only) and what each may write."""
     from models import ApiKey
 
     open_database(db_url)
     for k in ApiKey.select().order_by(ApiKey.id):
         state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "live"
-        click.echo(f"{k.id}\t{k.name}\t{k.prefix}…\tcreated {k.created_at:%Y-%m-%d %H:%M}\t{state}")
+        click.echo(f"{k.id}\t{k.name}\t{k.prefix}…\tcreated {k.created_at:%Y-%m-%d %H:%M}\t{state}\t"
+                   f"may write: {k.scoped.describe()}")
 
 
 @keys.command("revoke")

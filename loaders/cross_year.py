@@ -13,6 +13,7 @@ import json
 from loaders.document import number
 from models import Cell, Finding, Report, database
 from models.codebook import codebook
+from models.db import write_lock
 
 RULE = "cross_year.carry"
 TABLE, CARRIED_OVER, CARRIED_FORWARD = "requests", "carried_over", "carried_forward"
@@ -54,16 +55,20 @@ def check_carry(agency_id: int, year: int) -> int:
 
 
 def check_all() -> int:
-    """Make every agency's cross-year findings again (after a migration or a repair).
-    Returns how many there are."""
-    held: dict[int, set[int]] = {}
-    for agency_id, year in Report.select(Report.agency, Report.year).where(
-            Report.is_current == True).tuples().iterator():  # noqa: E712
-        held.setdefault(agency_id, set()).add(year)
+    """Make every agency's cross-year findings again (after a migration or a repair),
+    as storing makes them: those of current revisions are made again; those of earlier
+    revisions are kept, as the history they are. Returns how many the current
+    revisions have."""
+    current = Report.select(Report.id).where(Report.is_current == True)  # noqa: E712
     with database.atomic():
-        Finding.delete().where(Finding.rule == RULE).execute()
+        write_lock()  # no load changes the reports meanwhile
+        held: dict[int, set[int]] = {}
+        for agency_id, year in Report.select(Report.agency, Report.year).where(
+                Report.is_current == True).tuples().iterator():  # noqa: E712
+            held.setdefault(agency_id, set()).add(year)
+        Finding.delete().where(Finding.rule == RULE, Finding.report.in_(current)).execute()
         for agency_id, years in held.items():
             for year in sorted(years):
                 if year - 1 in years:
                     check_carry(agency_id, year)
-    return Finding.select().where(Finding.rule == RULE).count()
+    return Finding.select().where(Finding.rule == RULE, Finding.report.in_(current)).count()

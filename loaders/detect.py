@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ CJK_ENCODINGS = ["gb18030", "big5", "utf_16"]
 GB_NAMES = {"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "euc-cn"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
 _HTML = re.compile(r"<(?:!doctype\s+html|html|body|table|div|p)[\s>]", re.I)
-_MARKDOWN_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
+_MARKDOWN_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)  # [ \t]: \s would cross lines (quadratic on blank ones)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def detect_format(data: bytes) -> str:
     if data.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, struct.error, NotImplementedError):
             raise LoadError("a damaged ZIP archive (not a readable Word file)", "content") from None
         if "word/document.xml" in names:
             return "docx"

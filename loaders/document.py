@@ -5,21 +5,30 @@ the store); ``ParsedReport.document()`` is the JSON document ``ogi parse`` print
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
+import orjson
+
 from loaders import PARSER_VERSION
 from loaders.blocks import Block
 from loaders.cells import build_cells, detect_layout
-from loaders.errors import LoadError
+from loaders.detect import detect_format
+from loaders.errors import LoadError, UnexpectedError
 from loaders.identities import check_identities
+from loaders.limits import Limits
 from loaders.metadata import Metadata, read_metadata
 from loaders.records import CellRecord, FindingRecord
+from loaders.runtogether import read_table
 from loaders.sections import NUMERALS, Section, SectionText, split_sections
 from loaders.sources import read_source
-from loaders.tables import READERS, TableReading
+from loaders.tables import TableReading
 from models.codebook import codebook
+from models.decimals import json_default, plain
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -69,13 +78,20 @@ class ParsedReport:
         }
 
 
-def number(value: Decimal | None) -> int | float | None:
-    """A stored Decimal as JSON: integers stay integers, decimals keep their digits."""
+def number(value: Decimal | None) -> int | Decimal | None:
+    """A value for a JSON document, exactly: an integer as an int (a Decimal past 64
+    bits), a decimal as a Decimal with every significant digit (never a float).
+    ``dumps`` writes either as a JSON number."""
     if value is None:
         return None
-    if value == value.to_integral_value():
+    if value == value.to_integral_value() and abs(value) < 2**63:
         return int(value)
-    return float(value.normalize())
+    return Decimal(plain(value))
+
+
+def dumps(document) -> str:
+    """A document as JSON text (indented), its numbers exact: ``3664843848.32580008``."""
+    return orjson.dumps(document, default=json_default, option=orjson.OPT_INDENT_2).decode()
 
 
 def finding_document(f: FindingRecord) -> dict:
@@ -84,19 +100,37 @@ def finding_document(f: FindingRecord) -> dict:
             "location": f.location}
 
 
-def parse_bytes(data: bytes, source_name: str = "<input>") -> ParsedReport:
-    """Parse one file's bytes. Raises LoadError (naming the file) when it is not a report."""
+def parse_bytes(data: bytes, source_name: str = "<input>", limits: Limits | None = None) -> ParsedReport:
+    """Parse one file's bytes within ``limits`` (default: the environment's). Raises
+    LoadError (naming the file) when it is not a report or is past a limit; anything
+    else a parser raises on hostile bytes becomes an ``UnexpectedError`` (a LoadError
+    too: ``unreadable <format>: <exception type>``), logged with its traceback."""
+    limits = limits or Limits.from_env()  # a bad setting is the operator's ValueError, not the file's
     try:
-        return _parse(data, source_name)
+        return _parse(data, source_name, limits)
     except LoadError as e:
         raise e.with_file(source_name) from None
+    except MemoryError:
+        raise  # the caller that set the memory limit says which
+    except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback reaches a user
+        log.warning("unexpected parser error on %s", source_name, exc_info=True)
+        raise UnexpectedError(f"unreadable {_format_of(data)}: {type(e).__name__}", "content",
+                              source_name) from None
 
 
-def _parse(data: bytes, source_name: str) -> ParsedReport:
-    fmt, encoding, blocks = read_source(data)
+def _format_of(data: bytes) -> str:
+    try:
+        return detect_format(data)
+    except Exception:  # noqa: BLE001 - only for the message
+        return "file"
+
+
+def _parse(data: bytes, source_name: str, limits: Limits) -> ParsedReport:
+    fmt, encoding, blocks = read_source(data, limits)
     preamble, sections = split_sections(blocks)
+    hint = sections[1].text if 1 in sections else ""  # section 一's prose, for cells run together
     readings = {
-        table.key: READERS[table.key](sections[number_of(table.section)].blocks)
+        table.key: read_table(table.key, sections[number_of(table.section)].blocks, hint)
         for table in codebook().tables.values()
         if number_of(table.section) in sections
     }
@@ -122,10 +156,15 @@ def number_of(numeral: str) -> int:
     return NUMERALS.index(numeral) + 1
 
 
-def parse_file(path: str | Path) -> ParsedReport:
+def parse_file(path: str | Path, limits: Limits | None = None) -> ParsedReport:
     path = Path(path)
+    limits = limits or Limits.from_env()
     try:
+        if path.stat().st_size > limits.file_size:  # refused before it is read
+            limits.check("file_size", path.stat().st_size, "the file is {amount}")
         data = path.read_bytes()
     except OSError as e:
         raise LoadError(f"cannot read: {e.strerror}", "file", str(path)) from None
-    return parse_bytes(data, str(path))
+    except LoadError as e:
+        raise e.with_file(str(path)) from None
+    return parse_bytes(data, str(path), limits)

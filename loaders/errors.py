@@ -13,3 +13,13 @@ class LoadError(Exception):
 
     def __str__(self) -> str:
         return f"{self.file or '<input>'}: {self.where}: {self.why}"
+
+
+class UnexpectedError(LoadError):
+    """A parser failed in a way no check foresaw (``unreadable pdf: RecursionError``):
+    still one line for the user, but a bug to fix; the fuzz tests count these."""
+
+
+def first_line(e: BaseException) -> str:
+    """A library's exception message as one short line (some span several)."""
+    return (str(e).strip().splitlines() or [""])[0][:200]

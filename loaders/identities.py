@@ -3,10 +3,15 @@
 Each identity is evaluated per column or per row; an instance in which any cell is
 null is skipped (a null is not a zero). A broken instance becomes a finding with the
 cells involved, the expected value (the side the rule computes) and the printed one.
-Printed values are never changed."""
+Printed values are never changed.
+
+Sums are Decimal, in one context far wider than any stored number needs (a value has
+at most 15 digits before the point and 10 after; a longer one is ``invalid``, never a
+number), so no sum is ever rounded (a default context would round past 28 digits).
+``Inexact`` is trapped besides: a rounding would raise rather than compare wrong numbers."""
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact
 
 from loaders.records import CellRecord, FindingRecord
 from models.codebook import codebook
@@ -14,19 +19,30 @@ from models.codebook import codebook
 Values = dict[tuple[str, str, str], Decimal | None]
 
 
+# Wide enough for any sum of bounded values (and far past them): a sum that would round raises.
+EXACT = Context(prec=400, traps=[Inexact])
+
+
+def _sum(numbers) -> Decimal:
+    total = Decimal(0)
+    for n in numbers:
+        total = EXACT.add(total, n)
+    return total
+
+
 def _check(rule: str, table: str, scope: dict, left: list, right: list, values: Values,
            expected_label: str, printed_label: str) -> FindingRecord | None:
     involved = left + right
     if any(values.get(k) is None for k in involved):
         return None
-    expected = sum((values[k] for k in left), Decimal(0))
-    printed = sum((values[k] for k in right), Decimal(0))
+    expected = _sum(values[k] for k in left)
+    printed = _sum(values[k] for k in right)
     if expected == printed:
         return None
     where = ", ".join(f"{k} {v}" for k, v in scope.items())
-    return FindingRecord(
-        rule, f"{rule} ({where}): {expected_label} = {_fmt(expected)}, but {printed_label} = {_fmt(printed)}",
-        table, scope.get("row"), scope.get("column"), ["/".join(k) for k in involved], expected, printed)
+    message = f"{rule} ({where}): {expected_label} = {_fmt(expected)}, but {printed_label} = {_fmt(printed)}"
+    return FindingRecord(rule, message, table, scope.get("row"), scope.get("column"),
+                         ["/".join(k) for k in involved], expected, printed)
 
 
 def _fmt(d: Decimal) -> str:

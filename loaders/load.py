@@ -4,15 +4,16 @@ A file that fails is reported with its reason and stores nothing; the others go 
 Parsing can run in several processes (``jobs``); storing is one writer, in order."""
 from __future__ import annotations
 
-import multiprocessing
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
+from loaders.bounded import Workers
 from loaders.document import ParsedReport, parse_file
 from loaders.errors import LoadError
+from loaders.limits import Limits
 from loaders.store import StoreResult, store_report
 from models import database
 from models.rollup_ops import batch as rollup_batch
@@ -72,60 +73,77 @@ def find_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield p
 
 
-def parse_for_store(path: str) -> ParsedReport | str:
+def parse_for_store(path: str, limits: Limits | None = None) -> ParsedReport | str:
     """A file parsed and slimmed for storing, or the line that says why it failed."""
     try:
-        return parse_file(path).slim()
+        return parse_file(path, limits).slim()
     except LoadError as e:
         return str(e.with_file(path))
+    except MemoryError:
+        raise  # a worker says which limit
     except Exception as e:  # noqa: BLE001 - one file's failure must not stop the others
         return f"{path}: internal error: {type(e).__name__}: {e}"
 
 
-def parsed_files(files: list[Path], jobs: int) -> Iterator[tuple[Path, ParsedReport | str]]:
-    """Each file with its parse, in order; with ``jobs`` > 1 parsed by that many
-    processes, at most ``jobs × 4`` ahead of the caller, so memory stays flat."""
-    if jobs <= 1:
-        for path in files:
-            yield path, parse_for_store(str(path))
+def parsed_files(files: list[Path], jobs: int, limits: Limits | None = None,
+                 bounded: bool | None = None) -> Iterator[tuple[Path, ParsedReport | str]]:
+    """Each file with its parse, in order. ``bounded`` (the default when ``jobs`` > 1)
+    parses in ``jobs`` worker processes under the time and memory limits (a file past
+    one fails alone, its worker is replaced), at most ``jobs × 4`` ahead of the
+    caller, so memory stays flat; else this process parses, under the other limits."""
+    limits = limits or Limits.from_env()
+    if not files:
         return
-    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        pending: deque = deque()
-        queue = iter(files)
-        for path in islice(queue, jobs * 4):
-            pending.append((path, pool.apply_async(parse_for_store, (str(path),))))
-        while pending:
-            path, result = pending.popleft()
-            if (following := next(queue, None)) is not None:
-                pending.append((following, pool.apply_async(parse_for_store, (str(following),))))
-            yield path, result.get()
+    if not (jobs > 1 if bounded is None else bounded):
+        for path in files:
+            yield path, parse_for_store(str(path), limits)
+        return
+    with Workers(jobs, parse_for_store, limits) as workers:
+        for path, (_, result) in zip(files, workers.map(map(str, files)), strict=True):
+            yield path, result
 
 
-def store_file(path: Path, parsed: ParsedReport | str) -> FileOutcome:
+def source_namer(paths: Iterable[str | Path]) -> Callable[[Path], str]:
+    """The name a file is stored under: its path relative to the directory named that
+    holds it, else its own name (never a path of the server: see ``store.stored_name``)."""
+    roots = {Path(p) for p in paths if Path(p).is_dir()}
+
+    def name(path: Path) -> str:
+        root = next((parent for parent in path.parents if parent in roots), None)
+        return path.relative_to(root).as_posix() if root is not None else path.name
+
+    return name
+
+
+def store_file(path: Path, parsed: ParsedReport | str, name: str | None = None) -> FileOutcome:
     if isinstance(parsed, str):
         return FileOutcome(str(path), FAILED, error=parsed)
     try:
-        result = store_report(parsed)
+        result = store_report(replace(parsed, source_name=name) if name else parsed)
     except Exception as e:  # noqa: BLE001 - the transaction rolled back; the others go on
         return FileOutcome(str(path), FAILED, error=f"{path}: store: {type(e).__name__}: {e}")
     return FileOutcome(str(path), result.outcome, result)
 
 
 def load_paths(paths: Iterable[str | Path], on_file: Callable[[FileOutcome], None] | None = None,
-               files: list[Path] | None = None, jobs: int = 1, keep: bool = True, batch: int = BATCH) -> LoadSummary:
+               files: list[Path] | None = None, jobs: int = 1, keep: bool = True, batch: int = BATCH,
+               limits: Limits | None = None, bounded: bool | None = None) -> LoadSummary:
     """Load files (or the report files under directories): each parsed, then stored
-    whole or not at all. ``jobs`` > 1 parses in that many processes; storing stays in
+    whole or not at all. ``jobs`` > 1 parses in that many processes, each file under
+    ``limits`` of time and memory (``bounded``: also with one); storing stays in
     this one, in file order. Reports are written ``batch`` to a commit, each in its own
     savepoint: a report that fails rolls back alone, and a crash loses at most the
     uncommitted batch, never part of a report (loading again completes it)."""
     summary = LoadSummary(keep)
+    paths = list(paths or [])
     files = files if files is not None else list(find_files(paths))
-    parsed = parsed_files(files, jobs)
+    name = source_namer(paths)
+    parsed = parsed_files(files, jobs, limits, bounded)
     while chunk := list(islice(parsed, batch)):
         outcomes = []
         try:
             with database.atomic(), rollup_batch():
-                outcomes = [store_file(path, result) for path, result in chunk]
+                outcomes = [store_file(path, result, name(path)) for path, result in chunk]
                 touch_data_version()
         except Exception as e:  # noqa: BLE001 - the batch rolled back: none of it is stored
             outcomes = [FileOutcome(str(path), FAILED, error=f"{path}: commit: {type(e).__name__}: {e}")

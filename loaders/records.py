@@ -10,7 +10,9 @@ BLANK = "blank"              # the cell was printed empty
 PLACEHOLDER = "placeholder"  # "/", "-", "—" or "无" was printed
 AMBIGUOUS = "ambiguous"      # printed, but which value belongs here cannot be told
 MISSING = "missing"          # the row or table is not in the file
-STATUSES = (REPORTED, BLANK, PLACEHOLDER, AMBIGUOUS, MISSING)
+INVALID = "invalid"          # printed as a number too long to be a count or amount
+SPLIT = "split"              # cut from digits printed run together (loaders.runtogether); the note says how
+STATUSES = (REPORTED, BLANK, PLACEHOLDER, AMBIGUOUS, MISSING, INVALID, SPLIT)
 
 
 @dataclass
@@ -50,7 +52,11 @@ RULES = {
     "review_litigation.row_total": "per row: total = upheld + corrected + other + pending",
     "cross_year.carry": "per column: carried_over of year N = carried_forward of year N-1 of the same agency "
                         "(soft: found in the database once both years are loaded)",
-    "parse.ambiguous": "printed values that cannot be placed; the row's cells are null",
+    "parse.ambiguous": "printed values that cannot be placed; the row's cells are null (or, for text printed "
+                       "where a number belongs, that cell)",
+    "parse.number_too_long": "a number printed with more than 15 digits before the point or 10 after it cannot be "
+                             "a count or amount; the cell is null with status invalid",
+    "parse.unplaced_value": "a number printed before the row's label, which no cell holds; not stored",
     "parse.unrecognised_row": "a row with values whose label matches no row of the table; not stored",
     "parse.unexpected_row": "a known row that the report's layout does not have; not stored",
     "parse.layout_inferred": "neither table 二 nor 三 shows the layout; it is taken from the year",

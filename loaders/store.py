@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
+from pathlib import PurePath
 
 from peewee import PostgresqlDatabase, fn
 from peewee import __exception_wrapper__ as db_errors  # peewee's own DB-API → peewee error mapping
@@ -16,9 +17,10 @@ from psycopg2.extras import execute_values
 from loaders import PARSER_VERSION
 from loaders.cross_year import check_carry
 from loaders.document import ParsedReport
-from models import Agency, Cell, Finding, Report, Section, SourceFile, database
+from models import Agency, Cell, Finding, Report, Section, SourceFile, audit, database
 from models import rollup_ops as rollup
 from models.agency import region_of, utcnow
+from models.db import write_lock
 from models.indicators import ReportIndicator, report_rows
 from models.schema import touch_data_version
 
@@ -40,19 +42,25 @@ class StoreResult:
     findings: int
 
 
-def store_report(parsed: ParsedReport) -> StoreResult:
-    """Store one report in one transaction (a savepoint inside a bulk load's batch)."""
+def store_report(parsed: ParsedReport, actor: audit.Actor = audit.OPERATOR) -> StoreResult:
+    """Store one report in one transaction (a savepoint inside a bulk load's batch),
+    recording who stored it (``actor``: the operator unless a key's)."""
     m = parsed.metadata
     changes: list = []  # rollup deltas
     with database.atomic():
+        write_lock()  # held to the commit: agency, revision and cross-year are read and written by one writer
         new_source = (SourceFile.insert(sha256=parsed.sha256, size=parsed.size, content=parsed.raw_bytes)
                       .on_conflict_ignore().as_rowcount().execute())
         existing = None if new_source else (
             Report.select().where(Report.source == parsed.sha256).order_by(Report.id).first())
         if existing:
+            audit.record(actor, audit.UNCHANGED, existing, sha256=parsed.sha256,
+                         detail=f"this file is stored already as report {existing.id}")
             return StoreResult(UNCHANGED, existing.id, existing.revision, existing.findings.count())
-        agency = (Agency.get_or_none(Agency.name == m.agency)
-                  or Agency.create(name=m.agency, region=region_of(m.agency)))
+        agency = Agency.get_or_none(Agency.name == m.agency)
+        if agency is None:  # made once, whoever gets there first
+            Agency.insert(name=m.agency, region=region_of(m.agency)).on_conflict_ignore().execute()
+            agency = Agency.get(Agency.name == m.agency)
         last = (Report.select(fn.MAX(Report.revision))
                 .where(Report.agency == agency, Report.year == m.year).scalar()) or 0
         if last:
@@ -64,7 +72,7 @@ def store_report(parsed: ParsedReport) -> StoreResult:
             agency=agency, year=m.year, layout=parsed.layout, revision=last + 1, is_current=True,
             title=m.title, document_number=m.document_number, published_on=m.published_on,
             contact_phone=m.contact_phone, contact_address=m.contact_address, contact_email=m.contact_email,
-            contact_postcode=m.contact_postcode, source_name=parsed.source_name,
+            contact_postcode=m.contact_postcode, source_name=stored_name(parsed.source_name),
             source_format=parsed.source_format, source_encoding=parsed.encoding, source=parsed.sha256,
             parser_version=PARSER_VERSION,
         )
@@ -83,6 +91,7 @@ def store_report(parsed: ParsedReport) -> StoreResult:
         _insert(ReportIndicator, INDICATOR_FIELDS,
                 report_rows(report.id, ((c.table, c.row, c.column, c.value) for c in parsed.cells)))
         check_carry(agency.id, m.year)
+        audit.record(actor, audit.REVISED if last else audit.CREATED, report)
         changes += rollup.deltas(m.year, parsed.layout, ((c.table, c.row, c.column, c.value) for c in parsed.cells))
         if not rollup.batching():
             rollup.apply(changes)
@@ -90,6 +99,15 @@ def store_report(parsed: ParsedReport) -> StoreResult:
     if rollup.batching():
         rollup.stash(changes)  # the report is stored: its deltas count
     return StoreResult(REVISED if last else LOADED, report.id, report.revision, len(parsed.findings))
+
+
+def stored_name(name: str) -> str:
+    """The name a report's file is stored and served under: as the loader named it
+    (relative to what was given on the command line, see ``loaders.load``), but never a
+    path of the server: an absolute path keeps only its file name."""
+    path = PurePath(name.replace("\\", "/"))
+    absolute = path.is_absolute() or path.parts[:1] != () and path.parts[0][1:2] == ":"  # C:/…
+    return path.name if absolute or ".." in path.parts else name
 
 
 @cache
@@ -121,10 +139,12 @@ def _insert(model, fields: tuple, rows: list[tuple]) -> None:
             cursor.executemany(sql, params)
 
 
-def retract_report(report: Report) -> Report:
+def retract_report(report: Report, actor: audit.Actor = audit.OPERATOR) -> Report:
     """Withdraw a report: it stays, as history, but is never current again. If it was
     current, the latest earlier revision that is not retracted becomes current."""
     with database.atomic():
+        write_lock()
+        report = Report.get_by_id(report.id)  # as it is now that this writer holds the lock
         if report.retracted_at is None:
             changes = rollup.report_deltas(report, sign=-1) if report.is_current else []
             if report.is_current:
@@ -138,4 +158,6 @@ def retract_report(report: Report) -> Report:
             check_carry(report.agency_id, report.year)
             rollup.apply(changes)
             touch_data_version()
+        audit.record(actor, audit.UNCHANGED if report.retracted_at else audit.RETRACTED, report,
+                     detail="retracted already" if report.retracted_at else None)
     return Report.get_by_id(report.id)

@@ -10,7 +10,14 @@ column of the codebook, and the layout is told afterwards from what was found
 * otherwise, when the row's cells line up with its header cell for cell (``aligned``:
   the label and the header start the row, and it has exactly as many cells as the
   header), by position; and else the row is ambiguous: its cells are null, with a
-  ``parse.ambiguous`` finding. A value is never guessed."""
+  ``parse.ambiguous`` finding. A value is never guessed.
+
+A row's values are the cells after its label (the text cells before its first value).
+Text printed after its last value (a unit ``件``, a remark, a stray character) is not a
+value: it is the row's note, added to the note of each of the row's cells. Text printed
+among the values is placed only by position (``aligned``), where it leaves its cell
+ambiguous with a finding; otherwise the row is ambiguous. Numbers printed before the
+label are named in a ``parse.unplaced_value`` finding. Nothing printed is read as blank."""
 from __future__ import annotations
 
 import re
@@ -19,7 +26,17 @@ from dataclasses import dataclass, field, replace
 from loaders.blocks import SPAN, Block, Row, is_page_number
 from loaders.labels import LabelIndex, Match, column_index, fold, norm, row_index
 from loaders.records import FindingRecord
-from loaders.values import BLANK, NUMBER, PLACEHOLDER, SPANNED, TEXT, Value, read_value
+from loaders.values import (
+    BLANK,
+    INVALID,
+    NUMBER,
+    SPANNED,
+    TEXT,
+    VALUE_KINDS,
+    Value,
+    read_value,
+    shown,
+)
 from models.codebook import codebook
 
 REQUEST_COLUMNS = list(codebook().tables["requests"].columns)
@@ -60,12 +77,33 @@ class TableReading:
             "parse.ambiguous", f"row {key} ({row.location}: {row.printed!r}): {why}; its cells are left null",
             table=self.table, row=key, location=row.location))
 
-    def put(self, key: str, row: Row, placed: list[Value] | str, columns: list[str], how: str) -> None:
-        """Store a row's placed values under ``columns``, or record why they could not be placed."""
+    def put(self, key: str, row: Row, placed: list[Value] | str, columns: list[str], how: str,
+            note: str | None = None) -> None:
+        """Store a row's placed values under ``columns``, or record why they could not be placed.
+        ``note`` (the row's note) is added to each cell's; text placed in a column (printed
+        where a number belongs) leaves that cell ambiguous, with a finding."""
         if isinstance(placed, str):
             self.ambiguous(key, row, placed)
-        else:
-            self.add(RowReading(key, dict(zip(columns, placed, strict=True)), row.location, how), row.printed)
+            return
+        for column, v in zip(columns, placed, strict=True):
+            if v.kind == TEXT:
+                self.findings.append(FindingRecord(
+                    "parse.ambiguous",
+                    f"row {key}, column {column} ({row.location}): {shown(v.raw)} is printed where a number "
+                    f"belongs; the cell is left null", table=self.table, row=key, column=column,
+                    location=row.location))
+        values = {column: _with_note(v, note) for column, v in zip(columns, placed, strict=True)}
+        self.add(RowReading(key, values, row.location, how), row.printed)
+
+    def unplaced(self, key: str, row: Row, cells: list[Value]) -> None:
+        """Numbers printed before a row's label: no cell holds them, so a finding names them."""
+        numbers = [v for v in cells if v.kind in (NUMBER, INVALID)]
+        if numbers:
+            self.findings.append(FindingRecord(
+                "parse.unplaced_value",
+                f"row {key} ({row.location}: {row.printed!r}): {', '.join(shown(v.raw) for v in numbers)} "
+                f"printed before the row's label; no cell holds {'it' if len(numbers) == 1 else 'them'}",
+                table=self.table, row=key, location=row.location))
 
     def unrecognised(self, row: Row) -> None:
         self.findings.append(FindingRecord(
@@ -75,20 +113,64 @@ class TableReading:
             table=self.table, location=row.location))
 
 
+def _with_note(value: Value, note: str | None) -> Value:
+    if not note:
+        return value
+    return replace(value, note=f"{value.note}; {note}" if value.note else note)
+
+
+def _place(values: list[Value], width: int, aligned: bool) -> list[int | None] | str:
+    """Where in ``values`` (merged positions left out) the row's ``width`` values are: a
+    position, or None for a cell printed blank; or why that cannot be told. Text after the
+    last value is left for the note; text among the values allows only ``aligned`` placing."""
+    last = max((i for i, v in enumerate(values) if v.kind in VALUE_KINDS), default=-1)
+    printed = [i for i in range(last + 1) if not values[i].is_blank]
+    among = [values[i] for i in printed if values[i].kind == TEXT]
+    if len(printed) == width and not among:
+        return printed
+    if last < 0:
+        return [None] * width
+    text_after = next((i for i in range(last + 1, len(values)) if values[i].kind == TEXT), len(values))
+    ends = {len(values), last + 1, text_after, max(i for i, v in enumerate(values) if not v.is_blank) + 1}
+    if aligned and width in ends:
+        return list(range(width))
+    why = f"{len(printed) - len(among)} values printed for {width} columns"
+    return why + (f", with text {', '.join(shown(v.raw) for v in among)} among them" if among else "")
+
+
+def _note(values: list[Value], used: list[int | None]) -> str | None:
+    """The row's note: text printed among or after its values that no column holds."""
+    return " ".join(v.raw for i, v in enumerate(values) if v.kind == TEXT and i not in used) or None
+
+
+def place_row(values: list[Value], width: int, aligned: bool = False) -> tuple[list[Value] | str, str | None]:
+    """The ``width`` values of a row from the cells after its label, or why they cannot be
+    told; and the row's note."""
+    values = [v for v in values if v.kind != SPANNED]
+    at = _place(values, width, aligned)
+    if isinstance(at, str):
+        return at, None
+    return [Value(BLANK) if i is None else values[i] for i in at], _note(values, at)
+
+
 def place(values: list[Value], width: int, aligned: bool = False) -> list[Value] | str:
     """The ``width`` values of a row from the cells after its label, or why they cannot be told."""
-    values = [v for v in values if v.kind != SPANNED]
-    cells = list(values)
-    while cells and cells[-1].is_blank:
-        cells.pop()
-    printed = [v for v in cells if not v.is_blank]
-    if len(printed) == width:
-        return printed
-    if not printed:
-        return [Value(BLANK)] * width
-    if aligned and width in (len(values), len(cells)):
-        return list(values[:width])
-    return f"{len(printed)} values printed for {width} columns"
+    return place_row(values, width, aligned)[0]
+
+
+def _leading(values: list[Value], texts: list[int]) -> list[int]:
+    """The text cells that may hold a row's label: those before its first value (after
+    its first text). Text further on is printed among or after the values."""
+    first = next((i for i in range(texts[0] + 1, len(values)) if values[i].kind in VALUE_KINDS), len(values))
+    return [i for i in texts if i < first]
+
+
+def _after_label(values: list[Value], leading: list[int], end: int) -> list[Value]:
+    """A row's cells after its label: from its first value on (text between the label
+    and the values is part of the label, as group labels are); in a row with no value,
+    from the label's end (text after it is the row's note)."""
+    start = leading[-1] + 1
+    return values[start if _has_values(values[start:]) else end + 1:]
 
 
 def _classify(row: Row) -> tuple[list[Value], list[int]]:
@@ -99,11 +181,15 @@ def _classify(row: Row) -> tuple[list[Value], list[int]]:
 def split_spaced(text: str) -> tuple[str, ...] | None:
     """The cells of a prose line that is a table row printed with spaces (text taken
     from a PDF without ruled tables): words ending in values (``行政许可 969``), values
-    only (``0 2 0 0 2 …``), or a ``信息内容`` header; None for any other line."""
+    only (``0 2 0 0 2 …``), values and a unit (``行政许可 969 件``: the unit is the row's
+    note), or a ``信息内容`` header; None for any other line."""
     tokens = text.split()
     if len(tokens) < 2:
         return None
-    if norm(tokens[0]) == "信息内容" or read_value(tokens[-1]).kind in (NUMBER, PLACEHOLDER):
+    if norm(tokens[0]) == "信息内容" or read_value(tokens[-1]).kind in VALUE_KINDS:
+        return tuple(tokens)
+    if len(tokens) > 2 and read_value(tokens[-2]).kind == NUMBER and read_value(tokens[-1]).kind == TEXT \
+            and read_value(tokens[-2] + tokens[-1]).note == tokens[-1]:
         return tuple(tokens)
     return None
 
@@ -140,6 +226,12 @@ def table_rows(blocks: list[Block], labels: LabelIndex) -> list[Row]:
 def find_label(row: Row, texts: list[int], labels: LabelIndex) -> Match | None:
     """The row label among the row's text cells: the last one, or the last few joined
     (a label split over cells: ``2.其他法律行政法规`` ``禁止公开``), else an earlier one."""
+    found = locate_label(row, texts, labels)
+    return found[0] if found else None
+
+
+def locate_label(row: Row, texts: list[int], labels: LabelIndex) -> tuple[Match, int] | None:
+    """``find_label``, with the position of the label's last cell."""
     last = texts[-1]
     run = [i for i in texts if i <= last]
     for length in range(1, 5):
@@ -147,12 +239,16 @@ def find_label(row: Row, texts: list[int], labels: LabelIndex) -> Match | None:
         if start < 0 or any(i not in run for i in range(start, last + 1)):
             break
         if match := labels.match("".join(row.cells[start:last + 1])):
-            return match
-    return next(filter(None, (labels.match(row.cells[i]) for i in reversed(texts[:-1]))), None)
+            return match, last
+    return next(((m, i) for i in reversed(texts[:-1]) if (m := labels.match(row.cells[i]))), None)
 
 
 def _has_numbers(values: list[Value]) -> bool:
-    return any(v.kind == NUMBER for v in values)
+    return any(v.kind in (NUMBER, INVALID) for v in values)
+
+
+def _has_values(values: list[Value]) -> bool:
+    return any(v.kind in VALUE_KINDS for v in values)
 
 
 def _is_column_header(row: Row, texts: list[int]) -> bool:
@@ -172,15 +268,19 @@ def read_requests(blocks: list[Block]) -> TableReading:
             if _has_numbers(values):
                 out.unrecognised(row)
             continue
-        match = find_label(row, texts, labels)
-        after = values[texts[-1] + 1:]
-        if match is None:
-            if _has_numbers(after):
+        leading = _leading(values, texts)
+        found = locate_label(row, leading, labels)
+        if found is None:
+            if _has_numbers(values):
                 out.unrecognised(row)
             continue
-        if not _has_numbers(after) and _is_column_header(row, texts):
+        match, end = found
+        after = _after_label(values, leading, end)
+        if not _has_values(after) and _is_column_header(row, texts):
             continue
-        out.put(match.key, row, place(after, len(REQUEST_COLUMNS), aligned=row.exact), REQUEST_COLUMNS, match.how)
+        out.unplaced(match.key, row, values[:texts[0]])
+        placed, note = place_row(after, len(REQUEST_COLUMNS), aligned=row.exact)
+        out.put(match.key, row, placed, REQUEST_COLUMNS, match.how, note)
     return out
 
 
@@ -197,24 +297,31 @@ def read_review(blocks: list[Block]) -> TableReading:
             if _has_numbers(values):
                 unlabelled.append((row, values))
             continue
-        after = values[texts[-1] + 1:]
-        if not _has_numbers(after):
+        leading = _leading(values, texts)
+        found = locate_label(row, leading, labels)
+        if found is None and _has_values(values[:texts[0]]):
+            unlabelled.append((row, values))  # values, then text: an unlabelled row and its note
+            continue
+        after = _after_label(values, leading, found[1] if found else leading[-1])
+        if not _has_values(after):
             continue  # a header row
-        match = find_label(row, texts, labels)
-        if match is None:
+        if found is None:
             out.unrecognised(row)
             continue
-        out.put(match.key, row, place(after, len(REVIEW_COLUMNS), aligned=True), REVIEW_COLUMNS, match.how)
+        match = found[0]
+        out.unplaced(match.key, row, values[:texts[0]])
+        placed, note = place_row(after, len(REVIEW_COLUMNS), aligned=True)
+        out.put(match.key, row, placed, REVIEW_COLUMNS, match.how, note)
     if len(unlabelled) > 1:
         for row, _ in unlabelled:
             out.unrecognised(row)
     elif unlabelled:
         row, values = unlabelled[0]
-        placed = place(values, width, aligned=True)
+        placed, note = place_row(values, width, aligned=True)
         n = len(REVIEW_COLUMNS)
         for i, key in enumerate(REVIEW_ROWS):
             chunk = placed if isinstance(placed, str) else placed[i * n:(i + 1) * n]
-            out.put(key, row, chunk, REVIEW_COLUMNS, "position")
+            out.put(key, row, chunk, REVIEW_COLUMNS, "position", note)
     return out
 
 
@@ -231,10 +338,11 @@ def read_disclosure(blocks: list[Block]) -> TableReading:
             if _has_numbers(values):
                 out.unrecognised(row)
             continue
-        first = texts[0]
-        match = row_labels.match(row.cells[first]) or (find_label(row, texts, row_labels)
-                                                        if norm(row.cells[first]) != "信息内容" else None)
-        if match is None:
+        first, leading = texts[0], _leading(values, texts)
+        found = ((m, first) if (m := row_labels.match(row.cells[first])) else
+                 locate_label(row, leading, row_labels) if norm(row.cells[first]) != "信息内容" else None)
+        match = found[0] if found else None
+        if found is None:
             columns = [column_labels.match(c) for c in row.cells[first + 1:] if c != SPAN]
             if norm(row.cells[first]) == "信息内容" or any(columns):
                 header = [m.key if m else None for m in columns]
@@ -242,21 +350,24 @@ def read_disclosure(blocks: list[Block]) -> TableReading:
             elif _has_numbers(values):
                 out.unrecognised(row)
             continue
-        after = values[texts[-1] + 1:]
+        after = [v for v in _after_label(values, leading, found[1]) if v.kind != SPANNED]
         if header is None:
             out.ambiguous(match.key, row, "no header row above it names its columns")
             continue
+        out.unplaced(match.key, row, values[:first])
         valid = [(i, key) for i, key in enumerate(header)
                  if key and (table.columns[key].rows is None or match.key in table.columns[key].rows)]
-        placed = place(after, len(valid))
-        if isinstance(placed, str):
-            aligned = place(after, len(header), aligned=True)
-            if isinstance(aligned, str) or any(
-                    not v.is_blank for i, v in enumerate(aligned) if i not in dict(valid)):
-                out.ambiguous(match.key, row, f"{placed} under header {header}")
+        at = _place(after, len(valid), aligned=False)
+        if isinstance(at, str):
+            aligned = _place(after, len(header), aligned=True)
+            if isinstance(aligned, str) or any(  # a value under a column the row does not have
+                    i is not None and after[i].kind in VALUE_KINDS
+                    for j, i in enumerate(aligned) if j not in dict(valid)):
+                out.ambiguous(match.key, row, f"{at} under header {header}")
                 continue
-            placed = [aligned[i] for i, _ in valid]
-        out.put(match.key, row, placed, [key for _, key in valid], match.how)
+            at = [aligned[j] for j, _ in valid]
+        placed = [Value(BLANK) if i is None else after[i] for i in at]
+        out.put(match.key, row, placed, [key for _, key in valid], match.how, _note(after, at))
     return out
 
 

@@ -4,7 +4,13 @@ Numbers keep what was printed: integers stay integers, money keeps its decimals,
 sign is kept (``-185``, ``+1036``), thousands separators are dropped. A number followed
 by a unit (``251000元``) or a note in brackets (``22（其中修订16件）``) keeps the number
 and records the rest as the note. ``/ - — 无`` are placeholders: null, with a status
-that says so."""
+that says so.
+
+A number is read into a ``Decimal`` from its printed digits, never through a binary
+float, so every printed digit is kept (``3664843848.32580008`` stays exactly that). A
+number too long to be a real count or amount (more than ``MAX_INTEGER_DIGITS`` digits
+before the point or ``MAX_FRACTION_DIGITS`` after it) is not taken as a number: its
+kind is ``invalid`` and the cell is null with a ``parse.number_too_long`` finding."""
 from __future__ import annotations
 
 import re
@@ -16,6 +22,15 @@ from functools import lru_cache
 from loaders.blocks import SPAN
 
 BLANK, PLACEHOLDER, NUMBER, TEXT, SPANNED = "blank", "placeholder", "number", "text", "spanned"
+INVALID = "invalid"  # printed as a number, but too long to be one
+VALUE_KINDS = (NUMBER, PLACEHOLDER, INVALID)  # what a value cell of a table prints
+
+# The largest real figures are money in 元 (a few 10^11 for a province's fees) and
+# counts (10^7 at most); 15 digits before the point stay far above them and within what
+# any database column and JSON reader hold exactly. No amount is printed to more than
+# a few decimals; 10 after the point leaves room for 万元 with 4 and conversions.
+MAX_INTEGER_DIGITS = 15
+MAX_FRACTION_DIGITS = 10
 
 _PLACEHOLDERS = {"/", "-", "--", "—", "——", "－", "无", "\\", "／", "–"}
 _NUMBER = re.compile(
@@ -51,7 +66,24 @@ def read_value(cell: str) -> Value:
     if not m:
         return Value(TEXT, raw=raw)
     note = "".join(filter(None, (m["unit"], m["note"]))) or None
+    digits = m["num"].lstrip("+-").replace(",", "")
+    whole, _, fraction = digits.partition(".")
+    if len(whole) > MAX_INTEGER_DIGITS or len(fraction) > MAX_FRACTION_DIGITS:
+        return Value(INVALID, raw=raw, note=note)
     return Value(NUMBER, Decimal(m["num"].replace(",", "")), raw=raw, note=note)
+
+
+def too_long(value: Value) -> str:
+    """Why an ``invalid`` value is not a number, for its finding."""
+    return (f"{shown(value.raw)} is too long to be a count or amount (at most {MAX_INTEGER_DIGITS} digits before "
+            f"the point and {MAX_FRACTION_DIGITS} after it)")
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """Printed text for a message: whole when short, else its start and end and its length."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:24]!r}…{text[-8:]!r} ({len(text)} characters)"
 
 
 def is_value_cell(cell: str) -> bool:

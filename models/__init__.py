@@ -1,6 +1,7 @@
 """Relational model of the reports: agency 1—n report 1—n cell / finding / section."""
 from models.agency import Agency
 from models.apikey import ApiKey
+from models.audit import WriteEvent
 from models.cell import Cell
 from models.db import database, default_url, open_database
 from models.finding import Finding
@@ -11,5 +12,5 @@ from models.source import SourceFile
 
 __all__ = [
     "Agency", "ApiKey", "Cell", "Finding", "MODELS", "Meta", "Report", "SCHEMA_VERSION", "Section",
-    "SourceFile", "database", "default_url", "ensure_schema", "open_database",
+    "SourceFile", "WriteEvent", "database", "default_url", "ensure_schema", "open_database",
 ]

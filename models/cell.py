@@ -1,14 +1,15 @@
-from peewee import AutoField, CharField, DecimalField, ForeignKeyField, TextField
+from peewee import AutoField, CharField, ForeignKeyField, TextField
 
 from models.base import BaseModel
+from models.fields import ExactDecimalField
 from models.report import Report
 
 
 class Cell(BaseModel):
     """One (table, row, column) value of a report, keyed by codebook keys.
 
-    ``value`` is the number as printed (null when blank, a placeholder, ambiguous or
-    missing: ``status`` says which); ``raw`` is the printed text; ``location`` says where
+    ``value`` is the number as printed, exactly (null when blank, a placeholder, ambiguous,
+    missing or invalid: ``status`` says which); ``raw`` is the printed text; ``location`` says where
     it was read."""
 
     id = AutoField()
@@ -17,7 +18,7 @@ class Cell(BaseModel):
     table_key = CharField(max_length=32)
     row_key = CharField(max_length=64)
     column_key = CharField(max_length=64)
-    value = DecimalField(max_digits=24, decimal_places=6, null=True, auto_round=False)
+    value = ExactDecimalField(null=True)  # exact: at most 15 digits before the point, 10 after
     raw = TextField(null=True)
     status = CharField(max_length=16)
     note = TextField(null=True)

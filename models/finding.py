@@ -1,6 +1,8 @@
-from peewee import AutoField, CharField, DecimalField, ForeignKeyField, TextField
+from peewee import AutoField, CharField, ForeignKeyField, TextField
 
 from models.base import BaseModel
+from models.decimals import SUM_INTEGER_DIGITS
+from models.fields import ExactDecimalField
 from models.report import Report
 
 
@@ -15,7 +17,7 @@ class Finding(BaseModel):
     row_key = CharField(max_length=64, null=True)
     column_key = CharField(max_length=64, null=True)
     cells = TextField(default="[]")  # JSON list of "table/row/column"
-    expected = DecimalField(max_digits=24, decimal_places=6, null=True, auto_round=False)
-    printed = DecimalField(max_digits=24, decimal_places=6, null=True, auto_round=False)
+    expected = ExactDecimalField(SUM_INTEGER_DIGITS, null=True)  # a side may be a sum of values
+    printed = ExactDecimalField(SUM_INTEGER_DIGITS, null=True)
     message = TextField()
     location = CharField(max_length=100, null=True)

@@ -13,10 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from peewee import AutoField, BooleanField, CharField, DecimalField, ForeignKeyField
+from peewee import AutoField, BooleanField, CharField, ForeignKeyField
 
 from models.base import BaseModel
 from models.codebook import codebook
+from models.decimals import SUM_INTEGER_DIGITS, exact_sum
+from models.fields import ExactDecimalField
 from models.report import Report
 
 REPORTS = "reports"  # a denominator that counts the reports taking part
@@ -45,8 +47,8 @@ class Indicator:
         parts = [values.get((self.table, row, column)) for row, column in self.cells]
         if any(p is None for p in parts):
             return None
-        numerator = sum(parts[:len(self.numerator)], Decimal(0))
-        denominator = Decimal(1) if self.denominator == REPORTS else sum(parts[len(self.numerator):], Decimal(0))
+        numerator = exact_sum(parts[:len(self.numerator)])
+        denominator = Decimal(1) if self.denominator == REPORTS else exact_sum(parts[len(self.numerator):])
         return numerator, denominator
 
     def describe(self) -> dict:
@@ -107,8 +109,8 @@ class ReportIndicator(BaseModel):
     report = ForeignKeyField(Report, backref="indicators", on_delete="CASCADE")
     indicator = CharField(max_length=32)
     complete = BooleanField()
-    numerator = DecimalField(max_digits=30, decimal_places=6, null=True, auto_round=False)
-    denominator = DecimalField(max_digits=30, decimal_places=6, null=True, auto_round=False)
+    numerator = ExactDecimalField(SUM_INTEGER_DIGITS, null=True)  # exact sums of values
+    denominator = ExactDecimalField(SUM_INTEGER_DIGITS, null=True)
 
     class Meta:
         table_name = "report_indicator"

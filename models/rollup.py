@@ -1,6 +1,8 @@
-from peewee import CharField, DecimalField, IntegerField, SmallIntegerField
+from peewee import CharField, IntegerField, SmallIntegerField
 
 from models.base import BaseModel
+from models.decimals import SUM_INTEGER_DIGITS
+from models.fields import ExactDecimalField
 
 
 class CellRollup(BaseModel):
@@ -17,7 +19,7 @@ class CellRollup(BaseModel):
     column_key = CharField(max_length=64)
     cells = IntegerField(default=0)
     values = IntegerField(default=0)  # cells with a value
-    total = DecimalField(max_digits=30, decimal_places=6, default=0, auto_round=False)
+    total = ExactDecimalField(SUM_INTEGER_DIGITS, default=0)  # exact sum of the values
 
     class Meta:
         table_name = "cell_rollup"

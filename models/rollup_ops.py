@@ -4,7 +4,12 @@ A store changes the rollup by deltas: a report's cells added, the revision it
 replaces taken away. Alone, a store writes its deltas in its own transaction. In a
 bulk load (``batch()``) the deltas of many reports are summed in memory and written
 once, inside the load's transaction, before it commits: one upsert per rollup row
-instead of one per cell."""
+instead of one per cell.
+
+Totals are exact: deltas are summed in ``Decimal`` never rounded (``decimals.SUMS``), and
+the upsert adds them exactly (NUMERIC on PostgreSQL, ``exact_add`` on SQLite). A cell
+value longer than a count or amount can be is refused (``NumberOutOfBounds``): the
+store's transaction rolls back, and nothing of the report is stored."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -20,6 +25,8 @@ from psycopg2.extras import execute_values
 
 from models.cell import Cell
 from models.db import database
+from models.decimals import SUMS, check
+from models.fields import exact_add, exact_sum
 from models.report import Report
 from models.rollup import CellRollup
 
@@ -33,7 +40,7 @@ def _upsert_sql(backend: type) -> str:
              .on_conflict(conflict_target=list(KEY), update={
                  CellRollup.cells: CellRollup.cells + EXCLUDED.cells,
                  CellRollup.values: CellRollup.values + EXCLUDED.values,
-                 CellRollup.total: CellRollup.total + EXCLUDED.total}))
+                 CellRollup.total: exact_add(CellRollup.total, EXCLUDED.total)}))
     return query.sql()[0].split(" RETURNING ")[0]
 
 
@@ -42,8 +49,10 @@ _pending: ContextVar[dict | None] = ContextVar("rollup_pending", default=None)
 
 
 def deltas(year: int, layout: str, cells: Iterable[tuple[str, str, str, Decimal | None]], sign: int = 1) -> list:
-    """The rollup deltas of adding (sign 1) or taking away (sign -1) cells (table, row, column, value)."""
-    return [(year, layout, t, r, c, sign, sign if v is not None else 0, sign * v if v is not None else Decimal(0))
+    """The rollup deltas of adding (sign 1) or taking away (sign -1) cells (table, row, column, value).
+    A value that is not finite or too long is refused (``NumberOutOfBounds``, naming the cell)."""
+    return [(year, layout, t, r, c, sign, sign if v is not None else 0,
+             SUMS.multiply(sign, check(v, f"cell {t}/{r}/{c}")) if v is not None else Decimal(0))
             for t, r, c, v in cells]
 
 
@@ -81,7 +90,7 @@ def apply(rows: Iterable[Delta]) -> None:
         entry = summed[tuple(key)]
         entry[0] += cells
         entry[1] += values
-        entry[2] += total
+        entry[2] = SUMS.add(entry[2], total)
     rows = [key + tuple(entry) for key, entry in summed.items() if any(entry)]
     if not rows:
         return
@@ -101,7 +110,7 @@ def rebuild_rollups() -> int:
     with database.atomic():
         CellRollup.delete().execute()
         query = (Cell.select(Report.year, Report.layout, Cell.table_key, Cell.row_key, Cell.column_key,
-                             fn.COUNT(Cell.id), fn.COUNT(Cell.value), fn.COALESCE(fn.SUM(Cell.value), 0))
+                             fn.COUNT(Cell.id), fn.COUNT(Cell.value), fn.COALESCE(exact_sum(Cell.value), 0))
                  .join(Report).where(Report.is_current == True)  # noqa: E712
                  .group_by(Report.year, Report.layout, Cell.table_key, Cell.row_key, Cell.column_key))
         CellRollup.insert_from(query, list(FIELDS)).execute()

@@ -7,13 +7,16 @@ transaction. To change the schema: change the models, bump ``SCHEMA_VERSION`` an
 the migration (``playhouse.migrate``) that turns version N-1 into N."""
 from __future__ import annotations
 
+import logging
 import uuid
+from contextlib import contextmanager
 
-from peewee import CharField, TextField
+from peewee import CharField, PostgresqlDatabase, TextField
 from playhouse.migrate import SchemaMigrator, migrate
 
 from models.agency import Agency, region_of
 from models.apikey import ApiKey
+from models.audit import WriteEvent, backfill
 from models.base import BaseModel
 from models.cell import Cell
 from models.db import database
@@ -24,7 +27,7 @@ from models.rollup import CellRollup
 from models.section import Section
 from models.source import SourceFile
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 
 
 def _add_column(db, table: str, name: str, field) -> None:
@@ -65,8 +68,34 @@ def _v5_indicators_cross_year(db) -> None:
     check_all()
 
 
+def _v6_exact_numbers(db) -> None:
+    """Version 6: exact numbers: decimal columns TEXT (SQLite) or NUMERIC (PostgreSQL),
+    the values exact (see ``models/exact_migration.py``); rollup and indicators made again."""
+    from models.exact_migration import migrate_to_exact
+
+    migrate_to_exact()
+
+
+def _v7_key_scopes(db) -> None:
+    """Version 7: API key scopes (``api_key.scope``) and the write audit (``write_event``).
+
+    Keys made before scopes get none: they authenticate but may write nothing until an
+    operator scopes them (``ogi keys scope``); no key keeps a power nobody chose to give
+    it. Reports stored already get events whose actor is ``unrecorded``."""
+    _add_column(db, "api_key", "scope", ApiKey.scope)
+    if not db.table_exists(WriteEvent._meta.table_name):
+        db.create_tables([WriteEvent])
+        backfill()
+    unscoped = ApiKey.select().where(ApiKey.scope.is_null(), ApiKey.revoked_at.is_null()).count()
+    if unscoped:
+        logging.getLogger("ogi").warning(
+            "%d API key(s) from before scopes may write nothing until scoped: ogi keys scope ID --agency/--region/"
+            "--admin", unscoped)
+
+
 # version -> the function(db) that migrates a database from the version before
-MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api, 5: _v5_indicators_cross_year}
+MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api, 5: _v5_indicators_cross_year,
+              6: _v6_exact_numbers, 7: _v7_key_scopes}
 
 
 class Meta(BaseModel):
@@ -74,7 +103,8 @@ class Meta(BaseModel):
     value = TextField()
 
 
-MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section, CellRollup, ApiKey, ReportIndicator]
+MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section, CellRollup, ApiKey, ReportIndicator,
+          WriteEvent]
 
 
 class SchemaTooNew(RuntimeError):
@@ -107,20 +137,53 @@ def data_version() -> str:
     return row.value if row else "empty"
 
 
-def ensure_schema() -> int:
-    """Create the tables of a new database, or migrate an older one. Returns the version."""
-    version = stored_version()
-    if version is None:
-        with database.atomic():
-            database.create_tables(MODELS)
-            _set_version(SCHEMA_VERSION)
-        return SCHEMA_VERSION
-    if version > SCHEMA_VERSION:
+SCHEMA_LOCK = 0x6F6769  # the advisory lock (PostgreSQL) that schema changes take
+
+
+@contextmanager
+def _schema_lock():
+    """One process at a time creates or migrates the schema: a session advisory lock on
+    PostgreSQL (released however the block ends), a write transaction taken at once
+    (BEGIN IMMEDIATE) on SQLite."""
+    if isinstance(database.obj, PostgresqlDatabase):
+        database.execute_sql("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+    else:
+        with database.atomic(lock_type="IMMEDIATE"):
+            yield
+
+
+def _check_not_newer(version: int | None) -> None:
+    if version is not None and version > SCHEMA_VERSION:
         raise SchemaTooNew(
             f"database schema version {version} is newer than this code's {SCHEMA_VERSION}: upgrade ogi-api"
         )
-    for target in range(version + 1, SCHEMA_VERSION + 1):
-        with database.atomic():
-            MIGRATIONS[target](database)
-            _set_version(target)
+
+
+def ensure_schema() -> int:
+    """Create the tables of a new database, or migrate an older one. Returns the version.
+
+    A database at this version is only read (so a read-only one opens). Otherwise the
+    work is done under a lock, and the version read again once it is held: of several
+    processes starting at once on a new or older database, one creates or migrates
+    it and the others find it done."""
+    version = stored_version()
+    _check_not_newer(version)
+    if version == SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    with _schema_lock():
+        version = stored_version()
+        _check_not_newer(version)
+        if version is None:
+            with database.atomic():
+                database.create_tables(MODELS)
+                _set_version(SCHEMA_VERSION)
+            return SCHEMA_VERSION
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with database.atomic():
+                MIGRATIONS[target](database)
+                _set_version(target)
     return SCHEMA_VERSION

@@ -170,4 +170,4 @@ def test_codebook(client):
     assert body["tables"]["disclosure"]["columns"]["fee_amount"]["unit"] == "万元"
     assert body["row_groups"]["other"] == ["other", "other.no_correction", "other.fee_unpaid", "other.other"]
     assert "requests.balance" in body["identities"] and "parse.ambiguous" in body["rules"]
-    assert body["statuses"] == ["reported", "blank", "placeholder", "ambiguous", "missing"]
+    assert body["statuses"] == ["reported", "blank", "placeholder", "ambiguous", "missing", "invalid", "split"]

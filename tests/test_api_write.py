@@ -6,13 +6,15 @@ import pytest
 from api import create_app
 from models import ApiKey, Report
 from models.agency import utcnow
+from models.apikey import Scope
 from tests.conftest import seed
 from tests.test_cli import ogi
 
 
 @pytest.fixture
 def key(app):
-    return ApiKey.issue("tests")[1]
+    """An admin key (scopes: tests/test_write_scopes.py)."""
+    return ApiKey.issue("tests", Scope(admin=True))[1]
 
 
 def auth(key):
@@ -98,7 +100,7 @@ def test_retract_restores_the_previous_revision(client, key):
 
 
 def test_keys_cli(db, db_url):
-    made = ogi("keys", "create", "portal", db_url=db_url)
+    made = ogi("keys", "create", "portal", "--admin", db_url=db_url)
     assert made.returncode == 0
     key = made.stdout.strip().split(": ")[1]
     assert key.startswith("ogi_") and ApiKey.find(key) is not None

@@ -1,4 +1,6 @@
 """The report document of the seeds: values, statuses, findings and prose, beyond the goldens."""
+from decimal import Decimal
+
 from loaders.document import parse_file
 from tests.conftest import seed
 
@@ -9,7 +11,7 @@ def cells(source):
 
 def test_money_keeps_decimals_and_integers_stay_integers():
     c = cells(seed("004"))
-    assert c["disclosure/procurement/procurement_amount"]["value"] == 249887966.42
+    assert c["disclosure/procurement/procurement_amount"]["value"] == Decimal("249887966.42")  # exact, not a float
     assert c["requests/granted/total"]["value"] == 142
     assert isinstance(c["requests/granted/total"]["value"], int)
 

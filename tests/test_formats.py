@@ -2,14 +2,13 @@
 PDF (tables over a page break), Word (merged cells), text with spaces, and the
 encodings; every one read back to the golden of the report it was made from."""
 import io
-import json
 import re
 
 import docx
 import pytest
 from docx.oxml.ns import qn
 
-from loaders.document import parse_bytes, parse_file
+from loaders.document import dumps, parse_bytes, parse_file
 from loaders.errors import LoadError
 from loaders.load import load_paths
 from models import Report
@@ -21,7 +20,7 @@ PDF = FIXTURES / "corpus" / "014_huaian_hongze_qzf_2024.pdf"
 
 def assert_golden(parsed, golden_source, tmp_path, capsys):
     out = tmp_path / "parsed.json"
-    out.write_text(json.dumps(parsed.document(), ensure_ascii=False), encoding="utf-8")
+    out.write_text(dumps(parsed.document()), encoding="utf-8")
     assert check_golden.main(str(golden_path(golden_source)), str(out)) == 0, capsys.readouterr().out
 
 

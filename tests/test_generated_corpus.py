@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.document import parse_file
+from loaders.document import dumps, parse_file
 from tests.conftest import check_golden
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -26,7 +26,7 @@ def test_every_generated_report_matches_its_golden(corpus, tmp_path, capsys):
     failures = []
     for path in paths:
         parsed = tmp_path / "parsed.json"
-        parsed.write_text(json.dumps(parse_file(path).document(), ensure_ascii=False), encoding="utf-8")
+        parsed.write_text(dumps(parse_file(path).document()), encoding="utf-8")
         if check_golden.main(str(out / "golden" / f"{path.stem}.json"), str(parsed)) != 0:
             failures.append(path.name)
     report = capsys.readouterr().out

@@ -69,7 +69,7 @@ def test_version_5_makes_the_indicators_and_cross_year_findings_of_stored_report
     Finding.delete().where(Finding.rule == RULE).execute()
     Meta.update(value="4").where(Meta.key == "schema_version").execute()
     open_database(db_url)
-    assert Meta.get(Meta.key == "schema_version").value == "5"
+    assert Meta.get(Meta.key == "schema_version").value == str(schema.SCHEMA_VERSION)
     assert sorted(ReportIndicator.select(ReportIndicator.report, ReportIndicator.indicator,
                                          ReportIndicator.complete, ReportIndicator.numerator,
                                          ReportIndicator.denominator).tuples()) == stored

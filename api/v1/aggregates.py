@@ -2,7 +2,9 @@
 
 Aggregates wrap the same filtered query as /v1/cells. A row group key (``row=denied``)
 selects the group's rows, so without ``group_by=row`` their values are summed into
-one figure: the group's total (for ``other``, the （六） row and its 2021 children)."""
+one figure: the group's total (for ``other``, the （六） row and its 2021 children).
+
+Sums are exact on both backends (``models/fields.py``): a Decimal, never a float."""
 from __future__ import annotations
 
 import marshmallow as ma
@@ -18,6 +20,7 @@ from api.lists import order, refuse_ungrouped_sort, respond
 from api.rollups import ROLLUP_GROUPS, filtered, rollup_can_answer
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 from models import Agency, Cell, Report
+from models.fields import exact_avg, exact_div, exact_max, exact_min, exact_sum
 from models.rollup import CellRollup
 
 blp = Blueprint("aggregates", __name__, url_prefix="/v1/aggregates",
@@ -32,7 +35,7 @@ GROUPS = {
     "row": {"row": Cell.row_key},
     "column": {"column": Cell.column_key},
 }
-METRICS = {"sum": fn.SUM, "count": fn.COUNT, "avg": fn.AVG, "min": fn.MIN, "max": fn.MAX}
+METRICS = {"sum": exact_sum, "count": fn.COUNT, "avg": exact_avg, "min": exact_min, "max": exact_max}
 OUTPUTS = [name for fields in GROUPS.values() for name in fields] + ["value", "cells", "values"]
 
 AggregateArgs = list_args(
@@ -48,10 +51,11 @@ AggregateArgs = list_args(
 def rollup_query(args: dict):
     outputs = {group: ROLLUP_GROUPS[group] for group in dict.fromkeys(args["group_by"])}
     values = fn.SUM(CellRollup.values)
-    metric = {"sum": fn.SUM(CellRollup.total), "count": values,
-              "avg": fn.SUM(CellRollup.total) * 1.0 / fn.NULLIF(values, 0)}[args["metric"]]
+    metric = values  # count
     if args["metric"] == "sum":  # a group whose cells are all null sums to null, as in the cells
-        metric = Case(None, [(values > 0, metric)], None)
+        metric = exact_sum(Case(None, [(CellRollup.values > 0, CellRollup.total)], None))
+    elif args["metric"] == "avg":
+        metric = exact_div(exact_sum(CellRollup.total), values)
     columns = {**outputs, "value": metric, "cells": fn.SUM(CellRollup.cells), "values": values}
     query = filtered(CellRollup.select(*[expr.alias(name) for name, expr in columns.items()]), args)
     return query.group_by(*outputs.values()).having(fn.SUM(CellRollup.cells) > 0), columns, list(outputs.values())

@@ -4,25 +4,30 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from pathlib import PurePath
+from typing import NoReturn
 from urllib.parse import quote
 
-from flask import Response, request, url_for
+from flask import Response, current_app, request, url_for
 from flask_smorest import abort
+from marshmallow import Schema
 from peewee import JOIN, fn
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from api import schemas
 from api.auth import SECURITY, require_key
 from api.base import Blueprint
 from api.errors import PROBLEM, ProblemSchema
 from api.filters import REPORT_FILTERS, apply_filters
-from api.lists import json_response, order, respond
+from api.lists import json_response, list_fields, order, respond
 from api.v1.common import CSV_DOC, finding_record, list_args, not_found, not_modified
-from loaders.document import parse_bytes
+from loaders.bounded import parse_bounded as parse_upload  # in a child process, under time and memory limits
 from loaders.errors import LoadError
 from loaders.sections import NUMERALS
 from loaders.store import UNCHANGED, retract_report, store_report
-from models import Agency, Cell, Finding, Report, Section, SourceFile
+from models import Agency, Cell, Finding, Report, Section, SourceFile, WriteEvent, database
+from models.audit import REFUSED, Actor, record, retract_refusal, write_refusal
 from models.codebook import codebook
+from models.schema import touch_data_version
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Annual reports, one per agency, "
                 "year and revision.")
@@ -166,9 +171,39 @@ def get_xlsx(report_id):
         "Content-Disposition": f"attachment; filename=report-{r.id}-{r.year}.xlsx"})
 
 
+def _too_large(limit: int) -> NoReturn:
+    abort(413, message=f"the upload is larger than the limit of {limit:,} bytes (OGI_MAX_UPLOAD_MB): "
+          "nothing was stored")
+
+
+def _body() -> bytes:
+    """The request body, whole: over the upload limit is 413 however it is sent
+    (Content-Length or chunked); a body that ends before its Content-Length, or whose
+    chunks break off, is 400. Either way nothing is stored."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None:  # werkzeug stops a chunked body at the limit without a word: one byte more tells
+        request.max_content_length = limit + 1
+    try:
+        data = request.get_data()  # kept, for the form parser of a multipart upload
+    except RequestEntityTooLarge:
+        _too_large(limit)
+    except HTTPException:  # ClientDisconnected: the body broke off
+        abort(400, message="the request body ended before it was whole: nothing was stored")
+    except Exception as e:  # noqa: BLE001 - the server could not frame the body (a broken chunk)
+        log.warning("unreadable request body: %s", type(e).__name__)
+        abort(400, message="the request body could not be read (broken framing): nothing was stored")
+    if limit is not None and len(data) > limit:
+        _too_large(limit)
+    if request.content_length is not None and len(data) != request.content_length:
+        abort(400, message=f"the request body has {len(data):,} bytes, not the {request.content_length:,} of its "
+              "Content-Length: nothing was stored")
+    return data
+
+
 def _uploaded() -> tuple[bytes, str]:
     """The file of an upload: the ``file`` part of a multipart form, or the raw body
     (named by ``?filename=``)."""
+    data = _body()
     if request.mimetype == "multipart/form-data":
         part = request.files.get("file")
         if part is None:
@@ -176,7 +211,29 @@ def _uploaded() -> tuple[bytes, str]:
                   invalid_params=[{"name": "file", "reason": "missing"}])
         return part.read(), PurePath((part.filename or "upload").replace("\\", "/")).name or "upload"
     name = PurePath(request.args.get("filename", "upload").replace("\\", "/")).name or "upload"
-    return request.get_data(), name
+    return data, name
+
+
+def _parse(data: bytes, name: str):
+    """The upload parsed, or 422 with the one-line reason: never a 500, whatever the file."""
+    source = f"upload:{name}"
+    try:
+        return parse_upload(data, source)
+    except LoadError as e:
+        abort(422, message=str(e))
+    except Exception as e:  # noqa: BLE001 - a file the parser does not survive is still the file's problem
+        log.exception("upload could not be parsed")
+        abort(422, message=f"{source}: internal error: the file could not be read ({type(e).__name__})")
+
+
+def _refuse(key, why: str, report: Report | None = None, **where) -> NoReturn:
+    """403, recorded as a refused write."""
+    with database.atomic():
+        record(Actor.of_key(key), REFUSED, report, detail=why, **where)
+        touch_data_version()
+    log.info("write refused", extra={"fields": {"key_id": key.id, "key_name": key.name,
+                                                "report": report.id if report else None}})
+    abort(403, message=why)
 
 
 UPLOAD_DOC = {
@@ -195,22 +252,33 @@ UPLOAD_DOC = {
 @blp.doc(**UPLOAD_DOC)
 @blp.response(201, schemas.ReportDetail, description="Stored: a new report or a new revision.")
 @blp.alt_response(200, schema=schemas.ReportDetail, description="This file is stored already: that report.")
+@blp.alt_response(400, schema=ProblemSchema, content_type=PROBLEM, description="The body broke off, or the "
+                  "multipart form has no part 'file'; a key in the URL.")
 @blp.alt_response(401, schema=ProblemSchema, content_type=PROBLEM, description="No valid API key.")
-@blp.alt_response(413, schema=ProblemSchema, content_type=PROBLEM, description="The file is too large.")
+@blp.alt_response(403, schema=ProblemSchema, content_type=PROBLEM, description="The report's agency is not in the "
+                  "key's scope: why.")
+@blp.alt_response(413, schema=ProblemSchema, content_type=PROBLEM, description="The file is too large (however "
+                  "it is sent).")
 @blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM, description="Not a readable report: why.")
 def upload_report():
     """Upload a report
 
-    Parses and stores the file (one transaction), as ``ogi load`` does."""
+    Parses and stores the file (one transaction), as ``ogi load`` does, if the
+    report's agency (as parsed) is in the key's scope. The write is recorded in the
+    report's history."""
     key = require_key()
     data, name = _uploaded()
-    try:
-        parsed = parse_bytes(data, f"upload:{name}")
-    except LoadError as e:
-        abort(422, message=str(e))
-    result = store_report(parsed)
-    log.info("report uploaded", extra={"fields": {"key": key.prefix, "report": result.report_id,
-                                                  "outcome": result.outcome}})
+    parsed = _parse(data, name)
+    m = parsed.metadata
+    if why := write_refusal(key, m.agency):
+        latest = (Report.select(Report, Agency).join(Agency).where(Agency.name == m.agency, Report.year == m.year)
+                  .order_by(Report.revision.desc()).first())
+        _refuse(key, why, latest, agency_name=m.agency, year=m.year, sha256=parsed.sha256)
+    result = store_report(parsed, actor=Actor.of_key(key))
+    if result.outcome == UNCHANGED:
+        touch_data_version()  # the history changed
+    log.info("report uploaded", extra={"fields": {"key_id": key.id, "key_name": key.name,
+                                                  "report": result.report_id, "outcome": result.outcome}})
     status = 200 if result.outcome == UNCHANGED else 201
     return json_response(report_document(_report(result.report_id)), {
         "Location": url_for("reports.get_report", report_id=result.report_id)}, status)
@@ -220,13 +288,53 @@ def upload_report():
 @blp.doc(security=SECURITY)
 @blp.response(204, description="Retracted.")
 @blp.alt_response(401, schema=ProblemSchema, content_type=PROBLEM, description="No valid API key.")
+@blp.alt_response(403, schema=ProblemSchema, content_type=PROBLEM, description="The report is not in the key's "
+                  "scope, or the operator loaded it and the key is not an admin key: why.")
 @not_found(blp)
 def retract(report_id):
     """Retract a report
 
     The report stays, with its revision history, but is never current again; if it
-    was, the latest earlier revision becomes current."""
+    was, the latest earlier revision becomes current. The key's scope must cover the
+    report's agency; a report the operator loaded takes an admin key. Recorded in
+    the report's history."""
     key = require_key()
-    report = retract_report(_report(report_id))
-    log.info("report retracted", extra={"fields": {"key": key.prefix, "report": report.id}})
+    report = _report(report_id)
+    if why := retract_refusal(key, report):
+        _refuse(key, why, report)
+    was_retracted = report.retracted_at is not None
+    retract_report(report, actor=Actor.of_key(key))
+    if was_retracted:
+        touch_data_version()  # the history changed
+    log.info("report retracted", extra={"fields": {"key_id": key.id, "key_name": key.name, "report": report.id}})
     return Response(status=204)
+
+
+HISTORY_SORT = {"id": WriteEvent.id, "at": WriteEvent.at, "action": WriteEvent.action}
+HistoryArgs = Schema.from_dict(list_fields(HISTORY_SORT), name="HistoryArgs")
+HISTORY_COLUMNS = list(schemas.WriteEvent().fields)
+
+
+def event_record(e: WriteEvent) -> dict:
+    return {"id": e.id, "at": utc(e.at), "action": e.action, "actor": e.actor, "key_id": e.api_key_id,
+            "via": e.via, "report_id": e.report_id, "sha256": e.sha256, "detail": e.detail}
+
+
+@blp.route("/<int(max=2147483647):report_id>/history")
+@blp.arguments(HistoryArgs, location="query", as_kwargs=False)
+@blp.response(200, schemas.WriteEventList)
+@blp.doc(**CSV_DOC)
+@not_found(blp)
+@not_modified(blp)
+def get_history(args, report_id):
+    """A report's history: who wrote what, and when
+
+    Every write to the reports of this agency and year, any revision (``report_id``
+    says which): stored (created, revised, unchanged), retracted, or refused, by a
+    key (its id and name, never the key) through the API or by the operator (``ogi
+    load``); ``unrecorded`` for what was stored before writes were recorded. Oldest
+    first unless sorted."""
+    r = _report(report_id)
+    query = WriteEvent.select().where(WriteEvent.agency_name == r.agency.name, WriteEvent.year == r.year)
+    return respond(order(query, args, HISTORY_SORT, [WriteEvent.id]), args,
+                   lambda events: [event_record(e) for e in events], HISTORY_COLUMNS)

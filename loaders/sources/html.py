@@ -15,6 +15,7 @@ from lxml import etree
 
 from loaders.blocks import SPAN, Block, Prose, Row
 from loaders.errors import LoadError
+from loaders.limits import Budget, Limits, check_depth, span_of
 
 TABLE_HINTS = ("信息内容", "申请人情况", "本年新收", "行政复议")
 BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "blockquote",
@@ -61,33 +62,34 @@ def _article(root, tables):
     return article
 
 
-def grid(table) -> list[list[str]]:
+def grid(table, budget: Budget | None = None, where: str = "table") -> list[list[str]]:
     """The table's cells with spans expanded: a merged cell's text at its first
-    position, ``SPAN`` at the others."""
-    rows, covered = [], {}
+    position, ``SPAN`` at the others. Each cell's span area is checked against the
+    limits before it is expanded, and the table's rows and positions are counted."""
+    budget = budget or Budget(Limits())
+    rows, covered = [], set()
     for r, tr in enumerate(table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")):
         row, col = [], 0
         for td in tr.xpath("./td|./th"):
             while (r, col) in covered:
                 row.append(SPAN)
                 col += 1
-            rowspan, colspan = (max(1, min(int(v), 100)) if str(v).isdigit() else 1
-                                for v in (td.get("rowspan", "1"), td.get("colspan", "1")))
+            rowspan, colspan = span_of(td.get("rowspan", "1")), span_of(td.get("colspan", "1"))
+            budget.span(rowspan, colspan, f"{where}, row {r + 1}")
             row += [_text(td)] + [SPAN] * (colspan - 1)
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    if dr:
-                        covered[(r + dr, col + dc)] = True
+            covered.update((r + dr, col + dc) for dr in range(1, rowspan) for dc in range(colspan))
             col += colspan
         while (r, col) in covered:
             row.append(SPAN)
             col += 1
+        budget.row(0, f"{where}, row {r + 1}")  # its positions were counted by span()
         rows.append((tr.sourceline, row))
     return rows
 
 
 class _Walker:
-    def __init__(self):
+    def __init__(self, budget: Budget):
+        self.budget = budget
         self.blocks: list[Block] = []
         self.buffer: list[str] = []
         self.line = 0
@@ -103,7 +105,7 @@ class _Walker:
 
     def table(self, table) -> None:
         self.tables += 1
-        for r, (sourceline, cells) in enumerate(grid(table), start=1):
+        for r, (sourceline, cells) in enumerate(grid(table, self.budget, f"table {self.tables}"), start=1):
             if any(c and c != SPAN for c in cells):
                 self.line += 1
                 self.blocks.append(Row(tuple(cells), self.line, f"table {self.tables}, row {r} (line {sourceline})",
@@ -131,13 +133,17 @@ class _Walker:
         self.buffer.append(node.tail or "")
 
 
-def read_html(text: str) -> list[Block]:
+def read_html(text: str, limits: Limits | None = None) -> list[Block]:
+    limits = limits or Limits()
     try:
         root = lxml.html.fromstring(_XML_DECLARATION.sub("", text))
-    except (etree.ParserError, ValueError) as e:
+    except (etree.LxmlError, ValueError) as e:
         raise LoadError(f"not a readable HTML page: {e}", "html") from None
+    if not isinstance(root.tag, str):  # a comment or processing instruction alone
+        raise LoadError("not a readable HTML page: no elements", "html")
+    check_depth(root, limits, "html")
     tables = [t for t in root.iter("table") if _is_report_table(t)]
-    walker = _Walker()
+    walker = _Walker(Budget(limits))
     title = _title(root)
     if title:
         walker.blocks.append(Prose(title, 0, "page title"))

@@ -10,15 +10,30 @@ arrives as lines, which the readers split on spaces."""
 from __future__ import annotations
 
 import io
+import logging
 import re
+import struct
 import unicodedata
+import zlib
+from itertools import islice
 
 import pdfplumber
+from pdfminer.pdfpage import PDFPage
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from loaders.blocks import SPAN, Block, Prose, Row, is_page_number
-from loaders.errors import LoadError
+from loaders.errors import LoadError, first_line
+from loaders.limits import Budget, Limits
+
+# pdfminer warns of each damaged stream or operator it skips: the file's error or findings say what matters
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+# What pdfminer and pdfplumber raise on damaged files: syntax and xref errors, broken
+# filters (zlib, ASCII85, LZW), objects of the wrong type where a page needs another,
+# references that loop.
+DAMAGE = (PdfminerException, PSException, ValueError, KeyError, TypeError, AttributeError, IndexError,
+          ZeroDivisionError, ArithmeticError, AssertionError, RecursionError, zlib.error, struct.error, EOFError)
 
 
 def _inside(obj: dict, bbox: tuple) -> bool:
@@ -78,17 +93,26 @@ def _paragraphs(items: list[tuple[float, float, str, object]]) -> list[tuple[str
     return out
 
 
-def read_pdf(data: bytes) -> list[Block]:
+def read_pdf(data: bytes, limits: Limits | None = None) -> list[Block]:
+    limits = limits or Limits()
+    budget = Budget(limits)
     blocks: list[Block] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
+            # the pages counted from the page tree, before any is laid out
+            if sum(1 for _ in islice(PDFPage.create_pages(pdf.doc), limits.pages + 1)) > limits.pages:
+                raise limits.refuse("pages", "too many pages", "pdf")
             for number, page in enumerate(pdf.pages, start=1):
                 for where, content in _paragraphs(_page_blocks(page, number)):
                     line = len(blocks) + 1
-                    blocks.append(Row(content, line, where, exact=True) if isinstance(content, tuple)
-                                  else Prose(content, line, where))
-    except (PdfminerException, PSException, ValueError, KeyError, TypeError) as e:
-        raise LoadError(f"not a readable PDF: {type(e).__name__}: {e}", "pdf") from None
+                    if isinstance(content, tuple):
+                        budget.row(len(content), where)
+                        blocks.append(Row(content, line, where, exact=True))
+                    else:
+                        blocks.append(Prose(content, line, where))
+                page.close()  # drop the page's objects and layout: memory stays flat over the pages
+    except DAMAGE as e:
+        raise LoadError(f"not a readable PDF: {type(e).__name__}: {first_line(e)}", "pdf") from None
     if not blocks:
         raise LoadError("the PDF holds no text (a scan needs OCR first)", "pdf")
     return blocks

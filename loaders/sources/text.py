@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from loaders.blocks import SPAN, Block, Prose, Row, is_page_number
+from loaders.limits import Budget, Limits
 
 _SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
 _BR = re.compile(r"<br\s*/?>", re.I)
@@ -33,16 +34,26 @@ def split_line(line: str) -> list[str] | None:
     return None
 
 
-def read_blocks(text: str) -> list[Block]:
+# A crawler's dump starts with the page's fields, one a line (``标题: …``, ``发布时间: …``):
+# the title line is the title, without its field name.
+_DUMP_TITLE = re.compile(r"^\s*标题\s*[:：]\s*")
+DUMP_HEADER = 12  # lines
+
+
+def read_blocks(text: str, limits: Limits | None = None) -> list[Block]:
     blocks: list[Block] = []
+    budget = Budget(limits or Limits())
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         cells = split_line(line)
         if cells is None:
+            if number <= DUMP_HEADER:
+                line = _DUMP_TITLE.sub("", line)
             prose = _EMPHASIS.sub("", _HEADING.sub("", line)).strip()
             if prose and not is_page_number(prose):
                 blocks.append(Prose(prose, number))
         elif not _is_separator(cells) and any(cells):
+            budget.row(len(cells), f"line {number}")
             blocks.append(Row(tuple(cells), number))
     return blocks
