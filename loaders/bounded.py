@@ -151,10 +151,11 @@ def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None
     return Outcome(None, payload, unexpected=kind == "unexpected", seconds=seconds, peak_bytes=peak)
 
 
-def parse_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None) -> ParsedReport:
+def parse_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None,
+                  slim: bool = True) -> ParsedReport:
     """``parse_bytes`` in a child process under the time and memory limits: the
-    ParsedReport (slim: what storing needs), or a one-line LoadError."""
-    outcome = run_bounded(data, name, limits)
+    ParsedReport (``slim``: what storing needs), or a one-line LoadError."""
+    outcome = run_bounded(data, name, limits, slim)
     if outcome.parsed is None:
         raise _Error(outcome.error, "file", name)
     return outcome.parsed

@@ -7,7 +7,8 @@ import sys
 import click
 from peewee import InterfaceError, OperationalError
 
-from loaders.document import dumps, parse_file
+from loaders.bounded import parse_bounded
+from loaders.document import dumps, read_file
 from loaders.errors import LoadError
 from loaders.explain import explain
 from loaders.limits import LIMIT_NAMES, Limits
@@ -37,9 +38,13 @@ def init(db_url):
 @click.option("--explain", "show_stages", is_flag=True,
               help="Show what each stage found, and where each cell was read.")
 def parse(file, show_stages):
-    """Print the report document of FILE as JSON."""
+    """Print the report document of FILE as JSON.
+
+    The file is parsed in a child process under the time and memory limits, as
+    ``ogi load`` parses (README, Limits)."""
+    limits = Limits.from_env()
     try:
-        parsed = parse_file(file)
+        parsed = parse_bounded(read_file(file, limits), file, limits, slim=False)
     except LoadError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(1)

@@ -156,15 +156,19 @@ def number_of(numeral: str) -> int:
     return NUMERALS.index(numeral) + 1
 
 
-def parse_file(path: str | Path, limits: Limits | None = None) -> ParsedReport:
+def read_file(path: str | Path, limits: Limits) -> bytes:
+    """A report file's bytes; a file over the size limit is refused before it is read."""
     path = Path(path)
-    limits = limits or Limits.from_env()
     try:
-        if path.stat().st_size > limits.file_size:  # refused before it is read
+        if path.stat().st_size > limits.file_size:
             limits.check("file_size", path.stat().st_size, "the file is {amount}")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as e:
         raise LoadError(f"cannot read: {e.strerror}", "file", str(path)) from None
     except LoadError as e:
         raise e.with_file(str(path)) from None
-    return parse_bytes(data, str(path), limits)
+
+
+def parse_file(path: str | Path, limits: Limits | None = None) -> ParsedReport:
+    limits = limits or Limits.from_env()
+    return parse_bytes(read_file(path, limits), str(path), limits)

@@ -34,6 +34,7 @@ from loaders.values import (
     TEXT,
     VALUE_KINDS,
     Value,
+    has_digits,
     read_value,
     shown,
 )
@@ -92,6 +93,12 @@ class TableReading:
                     f"row {key}, column {column} ({row.location}): {shown(v.raw)} is printed where a number "
                     f"belongs; the cell is left null", table=self.table, row=key, column=column,
                     location=row.location))
+        if note and has_digits(note):  # a remark may print a count (``另有3件``): no cell holds it
+            self.findings.append(FindingRecord(
+                "parse.unplaced_value",
+                f"row {key} ({row.location}): {shown(note)} is printed beside the row's values and holds "
+                f"digits; it is kept as the cells' note, not as a value", table=self.table, row=key,
+                location=row.location))
         values = {column: _with_note(v, note) for column, v in zip(columns, placed, strict=True)}
         self.add(RowReading(key, values, row.location, how), row.printed)
 
@@ -129,6 +136,9 @@ def _place(values: list[Value], width: int, aligned: bool) -> list[int | None] |
     if len(printed) == width and not among:
         return printed
     if last < 0:
+        numberlike = [v for v in values if v.kind == TEXT and has_digits(v.raw)]
+        if numberlike:  # no number to place, but digits printed where numbers belong
+            return f"no value is printed but {', '.join(shown(v.raw) for v in numberlike)} holds digits"
         return [None] * width
     text_after = next((i for i in range(last + 1, len(values)) if values[i].kind == TEXT), len(values))
     ends = {len(values), last + 1, text_after, max(i for i, v in enumerate(values) if not v.is_blank) + 1}

@@ -40,6 +40,14 @@ _NUMBER = re.compile(
 )
 
 
+_APART = re.compile(r"[\d.,]\s+[\d.,]")  # digits with space between them
+
+
+def has_digits(text: str) -> bool:
+    """Whether ``text`` prints a digit (``约969``, ``969件次``, ``另有3件``, ``①``)."""
+    return any(unicodedata.digit(c, None) is not None for c in text)
+
+
 @dataclass(frozen=True)
 class Value:
     kind: str
@@ -59,7 +67,10 @@ def read_value(cell: str) -> Value:
     raw = cell.strip()
     if not raw:
         return Value(BLANK, raw=raw)
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
+    text = unicodedata.normalize("NFKC", raw).replace("\u2212", "-")  # U+2212 MINUS SIGN: NFKC keeps it
+    if _APART.search(text) or any(not c.isdecimal() and unicodedata.digit(c, None) is not None for c in raw):
+        return Value(TEXT, raw=raw)  # digits apart (``969 12``), or a marker (``969①``, ``969¹``): not one number
+    text = re.sub(r"\s+", "", text)
     if text in _PLACEHOLDERS:
         return Value(PLACEHOLDER, raw=raw)
     m = _NUMBER.match(text)

@@ -44,6 +44,16 @@ def test_parse_failure_is_one_line_on_stderr(tmp_path):
     assert run.stderr == f"error: {empty}: content: the file is empty\n"
 
 
+def test_parse_runs_under_the_time_limit(tmp_path):
+    """ogi parse parses in a child process under the limits, as ogi load does: a parse
+    that outlives the time limit is stopped with one line naming the limit."""
+    env = dict(os.environ, OGI_MAX_SECONDS="0.001")
+    run = subprocess.run([OGI, "parse", str(seed("004"))], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.startswith(f"error: {seed('004')}: file: time limit of ") and "OGI_MAX_SECONDS" in run.stderr
+    assert len(run.stderr.splitlines()) == 1
+
+
 def test_load_reports_each_file_and_a_summary(db, db_url, tmp_path):
     run = ogi("load", FIXTURES / "seeds", db_url=db_url)
     assert run.returncode == 0, run.stderr

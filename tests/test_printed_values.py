@@ -25,7 +25,7 @@ from loaders.document import parse_bytes
 from loaders.records import INVALID, RULES, STATUSES
 from loaders.tables import read_disclosure, read_requests, read_review
 from loaders.values import INVALID as INVALID_VALUE
-from loaders.values import NUMBER, TEXT, read_value
+from loaders.values import NUMBER, TEXT, has_digits, read_value
 from tests.conftest import SEEDS, seed
 
 TEXT_SEED = seed("000").read_text(encoding="utf-8")  # 2021 layout, tab-separated
@@ -279,7 +279,9 @@ def test_a_trailing_text_cell_never_blanks_a_printed_number(values, extra, gap, 
     after = read_requests([Row((*cells, extra), 1, exact=exact)])
     placed = after.rows["not_processed.repeated"].values
     expected = before.rows["not_processed.repeated"].values
-    assert [f.rule for f in after.findings] == [f.rule for f in before.findings]
+    # text with digits beside the values (a remark may print a count) is named by a finding
+    said = ["parse.unplaced_value"] if has_digits(extra) and expected is not None else []
+    assert [f.rule for f in after.findings] == [f.rule for f in before.findings] + said
     if expected is None:
         assert placed is None and [f.rule for f in after.findings] == ["parse.ambiguous"]
         return
@@ -295,6 +297,7 @@ def test_a_trailing_text_cell_keeps_table_four(values, extra):
     got = [v.number for r in reading.rows.values() for v in r.values.values()]
     assert got == [Decimal(v) for v in values]
     assert {v.note for r in reading.rows.values() for v in r.values.values()} == {extra}
+    assert {f.rule for f in reading.findings} == ({"parse.unplaced_value"} if has_digits(extra) else set())
 
 
 @given(st.lists(st.integers(0, 999).map(str), min_size=3, max_size=3), trailing_text)
@@ -302,7 +305,7 @@ def test_a_trailing_text_cell_keeps_table_two(values, extra):
     reading = read_disclosure([Row(("信息内容", "本年制发件数", "本年废止件数", "现行有效件数"), 1),
                                Row(("规章", *values, extra), 2)])
     assert [v.number for v in reading.rows["rules"].values.values()] == [Decimal(v) for v in values]
-    assert reading.findings == []
+    assert [f.rule for f in reading.findings] == (["parse.unplaced_value"] if has_digits(extra) else [])
 
 
 SEED_TEXTS = {p.name: p.read_text(encoding="utf-8") for p in SEEDS}
@@ -343,3 +346,47 @@ def test_seeds_with_text_after_the_numbers_keep_every_value(case):
     document = as_html(text) if fmt == "html" else text
     after = {c.key: (c.value, c.status) for c in parse_bytes(document.encode(), name).cells}
     assert after == before
+
+
+# ---- number-like text: never a blank, never digits run together (review of issue 15) ----------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("printed", ["969件次", "约969", "969余件", "969万", "969*", "969[1]", "969①", "969¹",
+                                     "969 12", ".5", "9,69"])
+def test_digits_that_are_not_one_number_are_never_blank_or_run_together(fmt, printed):
+    """A cell that prints digits but not one number the reader knows is null with a
+    finding that names it: never ``blank``, never its digits read as another number."""
+    cells, findings = parse(changed(TEXT_SEED, (LICENSING_ROW, f"行政许可\t{printed}\t\t")), fmt)
+    cell = cells["disclosure/licensing/decisions"]
+    assert cell.value is None and cell.status in ("ambiguous", "invalid"), (cell.value, cell.status)
+    assert any(f.row == "licensing" and f.rule.startswith("parse.") for f in findings)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_unicode_minus_sign_is_a_sign(fmt):
+    cells, _ = parse(changed(TEXT_SEED, (RULES_ROW, "规章\t\u221211\t0\t0")), fmt)
+    assert cells["disclosure/rules/issued"].value == Decimal(-11)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_remark_with_digits_beside_the_values_is_named(fmt):
+    cells, findings = parse(changed(TEXT_SEED, (LICENSING_ROW, "行政许可\t969\t另有3件\t")), fmt)
+    assert (cells["disclosure/licensing/decisions"].value, cells["disclosure/licensing/decisions"].note) == \
+        (Decimal(969), "另有3件")
+    [finding] = findings
+    assert finding.rule == "parse.unplaced_value" and "'另有3件'" in finding.message
+
+
+@pytest.mark.parametrize("cell", ["969<sup>1</sup>", "96<br>9", "969&nbsp;12", "9<sub>6</sub>9"])
+def test_html_markup_never_runs_digits_together(cell):
+    page = as_html(TEXT_SEED).replace("<td>969</td>", f"<td>{cell}</td>", 1)
+    assert f"<td>{cell}</td>" in page
+    parsed = parse_bytes(page.encode("utf-8"), "report.html")
+    value = {c.key: c for c in parsed.cells}["disclosure/licensing/decisions"]
+    assert value.value is None and any(f.row == "licensing" for f in parsed.findings)
+
+
+def test_html_inline_markup_inside_a_number_keeps_it():
+    page = as_html(TEXT_SEED).replace("<td>969</td>", "<td>9<span>6</span><!-- x -->9</td>", 1)
+    parsed = parse_bytes(page.encode("utf-8"), "report.html")
+    assert {c.key: c for c in parsed.cells}["disclosure/licensing/decisions"].value == Decimal(969)

@@ -26,8 +26,23 @@ SKIP_TAGS = {"script", "style", "noscript", "iframe", "select", "button", "input
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
+APART_TAGS = BLOCK_TAGS | {"br", "sup", "sub"}  # their text stands apart: ``969<sup>1</sup>`` is not 9691
+
+
 def _text(el) -> str:
-    return " ".join("".join(el.itertext()).split())
+    """An element's printed text, white space folded; the text of a block, a line break,
+    a superscript or a subscript stands apart from its neighbours. Comments print nothing."""
+    parts = []
+    for event, node in etree.iterwalk(el, events=("start", "end", "comment", "pi")):
+        if event in ("comment", "pi"):  # one event each: nothing printed but what follows it
+            parts.append(node.tail or "")
+            continue
+        apart = node.tag.lower() in APART_TAGS if isinstance(node.tag, str) else False
+        if event == "start":
+            parts += [" "] * apart + [node.text or ""]
+        else:
+            parts += [" "] * apart + [node.tail or ""] * (node is not el)
+    return " ".join("".join(parts).split())
 
 
 def _title(root) -> str | None:
