@@ -25,6 +25,8 @@ MAX_DEPTH = 800  # the HTML walker recurses once a level: stay below Python's re
 class Limits:
     file_size: int = 50 * MB  # bytes of one file
     pages: int = 200  # pages of a PDF
+    page_content: int = 3 * MB  # bytes of one PDF page's drawing instructions (a real page: 5–50 KB)
+    page_grid: int = 6000  # where one PDF page's ruled lines cross (a real page: up to about 1,100)
     rows: int = 3000  # table rows of a file
     cells: int = 50_000  # table grid positions of a file (merged cells counted per position)
     span_area: int = 2500  # grid positions one merged cell covers (rowspan × colspan)
@@ -92,12 +94,12 @@ def shown(name: str, amount: int | float) -> str:
     """An amount of limit ``name`` as a person reads it: ``1 GiB``, ``30 s``, ``2500``."""
     if name == "seconds":
         return f"{amount:g} s"
-    if name in ("file_size", "unzipped_member", "unzipped_total", "memory"):
+    if name in ("file_size", "page_content", "unzipped_member", "unzipped_total", "memory"):
         for unit, size in (("GiB", 1024 * MB), ("MiB", MB), ("KiB", 1024)):
             if amount >= size:
                 return f"{amount / size:.3g} {unit}"
         return f"{amount} bytes"
-    return f"{amount:g}"
+    return str(amount) if isinstance(amount, int) else f"{amount:g}"
 
 
 class Budget:
@@ -113,6 +115,13 @@ class Budget:
         self.cells += width
         self.limits.check("rows", self.rows, "too many table rows", where)
         self.limits.check("cells", self.cells, "too many table cells", where)
+
+    def grid(self, positions: int, where: str) -> None:
+        """A PDF page's ruled grid, before its tables are found: the positions its lines
+        cross at count as cells (finding tables costs with them)."""
+        self.limits.check("page_grid", positions, "the page's ruled lines cross at {amount} places", where)
+        self.cells += positions
+        self.limits.check("cells", self.cells, "too many table cells (ruled grids of {amount} positions)", where)
 
     def span(self, rowspan: int, colspan: int, where: str) -> None:
         """A merged cell, before it is expanded: its positions count as cells (a source

@@ -24,7 +24,9 @@ _DATE = re.compile(r"^(?P<y>(?:19|20)\d{2}|[〇零一二三四五六七八九○
 _PHONE = re.compile(r"(?:联系)?电话[:：]\s*(?P<v>[0-9][0-9\-—–－ ()（）]{4,30}[0-9])")
 _ADDRESS = re.compile(r"(?:联系|通信|通讯|办公)?地址[:：]\s*(?P<v>[^；;。，,\n（(]{4,80}?)"
                       r"(?=[；;。，,\n（(]|联系电话|电话|邮编|邮政编码|传真|电子邮箱|邮箱|$)")
-_EMAIL = re.compile(r"(?:电子)?(?:邮箱|邮件|E-?mail)[:：]\s*(?P<v>[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+)", re.I)
+_EMAIL = re.compile(r"(?:电子)?(?:邮箱|邮件|E-?mail)[:：]\s*(?P<v>[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,120})"
+                    r"(?![A-Za-z0-9.\-])", re.I)  # an address's parts are at most 64 and 120 characters long
+MAX_AGENCY_NAME = 100  # characters: the longest real names are about 40
 _POSTCODE = re.compile(r"邮(?:政)?编(?:码)?[:：]?\s*(?P<v>\d{6})")
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0}
 
@@ -59,6 +61,9 @@ def read_title(preamble: list[Block]) -> tuple[str, int, str]:
             agency = _title_agency(m["before"], m["after"]) or previous or letterhead
             if not agency:
                 raise LoadError("the title names no agency", block.location)
+            if len(agency) > MAX_AGENCY_NAME:
+                raise LoadError(f"the agency's name read from the title is {len(agency)} characters long: no "
+                                f"agency's is over {MAX_AGENCY_NAME}", block.location)
             title = text.strip("# ") if agency != previous else f"{previous}{text.strip('# ')}"
             return agency, int(m["year"]), title
         previous = compact if _NAME_LINE.match(compact) and not _LETTERHEAD.match(compact) else None

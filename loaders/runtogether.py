@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from itertools import combinations
 
 from loaders.blocks import SPAN, Block, Prose, Row
 from loaders.identities import CHECKS
@@ -137,10 +138,18 @@ def hits(text: str, table: str) -> list[Hit]:
 _RUN = re.compile(r"[\s\d.,+-]*")
 
 
-def _run_after(text: str, start: int, end: int) -> str:
-    """The digits printed from ``start`` up to ``end`` (the next label), before any other text."""
-    run = _RUN.match(text, start, end)[0].strip()
-    return run.rstrip(".,+-").strip()
+def _run_after(text: str, start: int, end: int) -> tuple[str, int]:
+    """The digits printed from ``start`` up to ``end`` (the next label), before any other
+    text, and where they stop."""
+    raw = _RUN.match(text, start, end)[0]
+    run = raw.strip().rstrip(".,+-").strip()
+    return run, start + len(raw) - len(raw.lstrip()) + len(run)
+
+
+# What may follow a run and take its last digits, where no label of the table follows:
+# an item number's mark (``…02.第二十条``, ``…52.主动公开政府信息的主要类别``) or a date
+# or share (``…52023年``). (A count, ``予以公开1件``, is prose naming a row: ``_counted``.)
+_TAIL = re.compile(r"\s*[.、年月日号%‰]")
 
 
 _COUNTED = re.compile(r"\s*(?:件|条|个|项|次|起|宗|例|份|人|万元|元)")
@@ -162,6 +171,7 @@ class RunRow:
     label: str
     line: int
     where: str | None = None
+    tail: str | None = None  # text after the run that may hold its last digits
 
     @property
     def row(self) -> Row:
@@ -196,10 +206,11 @@ def cut(block: Prose, table: str) -> tuple[list[RunRow], set[str]]:
             header, after_row = [], False
         if h.kind != "row" and not (table == "review_litigation" and h.kind in ("column", "group")):
             continue
-        run = _run_after(text, h.end, end)
+        run, stop = _run_after(text, h.end, end)
         if not re.search(r"\d", run) or _counted(text, h.end, run):
             continue
         label = block.text[h.start:h.end]
+        tail = block.text[stop:end].strip()[:12] if _TAIL.match(text, stop, end) else None
         if table == "requests":
             keys = [(table, h.key, c) for c in REQUEST_COLUMNS]
         elif table == "review_litigation":
@@ -212,7 +223,7 @@ def cut(block: Prose, table: str) -> tuple[list[RunRow], set[str]]:
             keys = [(table, h.key, c) for c in _header_columns(header, h.key, table)]
             if not keys:
                 continue
-        rows.append(RunRow(table, keys, run, label, block.line, block.where))
+        rows.append(RunRow(table, keys, run, label, block.line, block.where, tail))
     return rows, seen
 
 
@@ -268,6 +279,7 @@ class Instance:
     rule: str
     left: tuple[Key, ...]
     right: tuple[Key, ...]
+    scope: str = ""  # "row granted", "column total"
 
     @property
     def cells(self) -> frozenset[Key]:
@@ -289,7 +301,8 @@ def instances(keys: tuple[Key, ...]) -> tuple[Instance, ...]:
                     continue
                 left, right = sides.setdefault((f.rule, f.row, f.column), ([], []))
                 (left if f.expected == 1 else right).append(key)
-    return tuple(Instance(rule, tuple(left), tuple(right)) for (rule, _, _), (left, right) in sides.items())
+    return tuple(Instance(rule, tuple(left), tuple(right), f"row {row}" if row else f"column {column}")
+                 for (rule, row, column), (left, right) in sides.items())
 
 
 @dataclass
@@ -447,10 +460,10 @@ def _row_keys(table: str, found: set[str]) -> tuple[Key, ...]:
 
 def _texts(r: RunRow) -> list[tuple[str, ...]] | None:
     """The run's candidate splits as printed; as many tokens as cells are the cells, one to one."""
-    tokens = tuple(r.run.split())
-    if len(tokens) == len(r.keys) and all(read_value(t).kind == NUMBER for t in tokens):
+    tokens, kinds = tuple(r.run.split()), [cell_kind(k) for k in r.keys]
+    if len(tokens) == len(kinds) and all(_PART[k].fullmatch(t) for t, k in zip(tokens, kinds, strict=True)):
         return [tokens]
-    return splits(r.run, [cell_kind(k) for k in r.keys])
+    return splits(r.run, kinds)
 
 
 def _prose_choice(fixed: dict, runs: list[list[Key]], cands: list[list[tuple]], keys: tuple[Key, ...],
@@ -474,19 +487,22 @@ def _prose_choice(fixed: dict, runs: list[list[Key]], cands: list[list[tuple]], 
 
 
 def _choose(table: str, rows: list[RunRow], texts: list, fixed: dict, found: set[str],
-            hint: str) -> tuple[dict[int, tuple[tuple[str, ...], str]], dict[int, str]]:
-    """Each run's split and how it was chosen, or why it cannot be told."""
+            hint: str, left_out: dict[int, str]) -> tuple[dict[int, tuple[tuple[str, ...], str]], dict[int, str]]:
+    """Each run's split and how it was chosen, or why it cannot be told (``left_out``: runs
+    already known to be null, and why)."""
     chosen: dict[int, tuple[tuple[str, ...], str]] = {}
-    why: dict[int, str] = {}
+    why: dict[int, str] = dict(left_out)
     for i, c in enumerate(texts):
         width = len(rows[i].keys)
+        if i in left_out:
+            continue
         if c is None:
             why[i] = f"the digits {rows[i].run!r} split into {width} numbers in too many ways to check"
         elif not c:
             why[i] = f"the digits {rows[i].run!r} do not split into {width} numbers"
         elif len(c) == 1:
             chosen[i] = (c[0], "the only split")
-    open_runs = [i for i, c in enumerate(texts) if c and len(c) > 1]
+    open_runs = [i for i, c in enumerate(texts) if c and len(c) > 1 and i not in left_out]
     if not open_runs:
         return chosen, why
     keys = _row_keys(table, found) if table != "disclosure" else ()
@@ -520,16 +536,25 @@ def read_runs(table: str, rows: list[RunRow], normal: TableReading, hint: str = 
     """The rows run together, split and placed, added to the rows read the usual way."""
     out = normal
     rows = [r for r in rows if not any(k[1] in out.rows for k in r.keys)]
-    fixed: dict[Key, Decimal | None] = {}
+    known: dict[Key, Decimal | None] = {}
     for reading in out.rows.values():
         for column, v in (reading.values or {}).items():
-            fixed[(table, reading.key, column)] = v.number if v.kind == NUMBER else None
+            known[(table, reading.key, column)] = v.number if v.kind == NUMBER else None
     texts = [_texts(r) for r in rows]
-    for r, c in zip(rows, texts, strict=True):
-        if c and len(c) == 1:
-            fixed.update(zip(r.keys, (read_value(p).number for p in c[0]), strict=True))
     found = {k[1] for r in rows for k in r.keys} | set(out.rows)
-    chosen, why = _choose(table, rows, texts, fixed, found, hint)
+    left_out = {i: f"the digits {r.run!r} are followed by {r.tail!r}: their last digits may belong to what "
+                   "follows (an item number, a date), so the row's numbers cannot be told"
+                for i, r in enumerate(rows) if r.tail}
+    while True:  # a run found to break an identity a blank cell explains is left out, and the rest chosen again
+        fixed = dict(known)
+        for i, (r, c) in enumerate(zip(rows, texts, strict=True)):
+            if c and len(c) == 1 and i not in left_out:
+                fixed.update(zip(r.keys, (read_value(p).number for p in c[0]), strict=True))
+        chosen, why = _choose(table, rows, texts, fixed, found, hint, left_out)
+        blanks = blank_cells(table, rows, chosen, known, found)
+        if not blanks:
+            break
+        left_out.update(blanks)
     for i, r in enumerate(rows):
         if i in chosen:
             parts, how = chosen[i]
@@ -538,6 +563,99 @@ def read_runs(table: str, rows: list[RunRow], normal: TableReading, hint: str = 
         else:
             for key in dict.fromkeys(k[1] for k in r.keys):
                 out.ambiguous(key, r.row, why[i])
+    return out
+
+
+# ---- blanks: a blank cell prints nothing ----------------------------------------------------
+
+TIE_BLANKS = {"requests"}
+MAX_READINGS = 5_000  # readings of one run with blank cells; more and a blank cannot be ruled out
+
+
+def with_blanks(run: str, width: int, limit: int = MAX_READINGS) -> list[tuple[str | None, ...]] | None:
+    """The readings of ``run`` as fewer numbers than ``width`` cells, the others blank (a
+    blank cell prints nothing): each split into fewer numbers, placed in order in every
+    way; None when there are more than ``limit``."""
+    out: list[tuple[str | None, ...]] = []
+    for m in range(width - 1, max(len(run.split()), 1) - 1, -1):
+        parts = splits(run, ["int"] * m, limit)
+        if parts is None:
+            return None
+        for places in combinations(range(width), m):
+            for p in parts:
+                reading: list[str | None] = [None] * width
+                for at, part in zip(places, p, strict=True):
+                    reading[at] = part
+                out.append(tuple(reading))
+            if len(out) > limit:
+                return None
+    return out
+
+
+def _breaks(inst: Instance, values: dict[Key, Decimal | None]) -> bool | None:
+    """Whether the instance breaks under ``values``; None when a cell is blank or unknown."""
+    left, right = [values.get(k) for k in inst.left], [values.get(k) for k in inst.right]
+    if any(v is None for v in left + right):
+        return None
+    return sum(left, Decimal(0)) != sum(right, Decimal(0))
+
+
+def _blank_explains(mine: set[Key], involved: list[Instance], broken: list[Instance], elsewhere: list[Instance],
+                    values: dict[Key, Decimal | None]) -> bool:
+    """Whether a reading (``values``) with a blank cell in the run explains what the
+    chosen split breaks: it mends one of the instances the split breaks, breaks none the
+    split keeps, and whatever still breaks in the table (with ``elsewhere``, the broken
+    instances the run has no cell in) holds one cell outside the run — one misprint
+    elsewhere in the report, which must not make a wrong split stand."""
+    here = [inst for inst in involved if _breaks(inst, values)]
+    if not broken:  # the split keeps every identity it is checked against, and so does this reading
+        return not here
+    if len(here) >= len(broken) or any(inst not in broken for inst in here):
+        return False
+    still = here + elsewhere
+    return not still or bool(frozenset.intersection(*(inst.cells for inst in still)) - mine)
+
+
+def blank_cells(table: str, rows: list[RunRow], chosen: dict[int, tuple[tuple[str, ...], str]],
+                known: dict[Key, Decimal | None], found: set[str]) -> dict[int, str]:
+    """The chosen runs whose split breaks an identity that a blank cell in the run would
+    explain, and why each is left null. A blank prints nothing, so a row of ``n`` cells
+    with one blank prints ``n - 1`` numbers, which the digits may also split into ``n``:
+    a split, even the only one, that breaks an identity involving its cells cannot be
+    told from such a row when some reading with blanks keeps what the split breaks."""
+    if table == "disclosure":
+        return {}
+    values = dict(known)
+    for i, (parts, _) in chosen.items():
+        values.update(zip(rows[i].keys, (read_value(p).number for p in parts), strict=True))
+    keys = _row_keys(table, found)
+    out: dict[int, str] = {}
+    for i, (parts, how) in chosen.items():
+        r, mine = rows[i], set(rows[i].keys)
+        involved = [inst for inst in instances(keys) if inst.cells & mine]
+        broken = [inst for inst in involved if _breaks(inst, values)]
+        if not broken and table not in TIE_BLANKS:
+            continue
+        elsewhere = [inst for inst in instances(keys) if not inst.cells & mine and _breaks(inst, values)]
+        readings = with_blanks(r.run, len(r.keys))
+        example = next((b for b in readings or [] if _blank_explains(
+            mine, involved, broken, elsewhere, {**values, **{k: None if p is None else read_value(p).number
+                                                  for k, p in zip(r.keys, b, strict=True)}})), None)
+        if readings is not None and example is None:
+            continue  # no blank explains it: the report's own numbers break the identity
+        if not broken:
+            out[i] = (f"the digits {r.run!r} split into {len(r.keys)} numbers as {'|'.join(parts)} ({how}), but "
+                      f"they also read {'|'.join(p or '_' for p in example or ())} with a blank cell (_), and "
+                      "the identities the row can be checked against hold either way" if example else
+                      f"the digits {r.run!r} have too many readings with a blank cell to check")
+            continue
+        names = ", ".join(f"{inst.rule} ({inst.scope})" for inst in broken[:3]) + \
+            (f" and {len(broken) - 3} more" if len(broken) > 3 else "")
+        shown = "|".join(parts) + f" ({how})"
+        also = (f"the digits also read {'|'.join(p or '_' for p in example)} with a blank cell (_), "
+                "which keeps them" if example else "too many readings with a blank cell to check")
+        out[i] = (f"the digits {r.run!r} split into {len(r.keys)} numbers as {shown}, but that split breaks "
+                  f"{names}: a blank cell may have been left out ({also})")
     return out
 
 

@@ -1,4 +1,5 @@
 import re
+import unicodedata
 from datetime import UTC, datetime
 
 from peewee import AutoField, CharField, DateTimeField
@@ -16,6 +17,12 @@ _PLACE = re.compile(
     r"[^\W\d_政府局厅委办会院部署所站处科室总心]{2,10}?"
     r"(?:特别行政区|自治区|自治州|自治县|自治旗|省|市|地区|盟|区|县|旗|镇|乡|街道)"
 )
+
+
+def name_key(name: str) -> str:
+    """A name as the loader reads agencies' names from titles: width folded (NFKC), no
+    white space; so that a name typed by a person matches the one parsed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
 
 
 def region_of(name: str) -> str | None:

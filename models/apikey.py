@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from peewee import AutoField, CharField, DateTimeField, TextField
 
-from models.agency import region_of, utcnow
+from models.agency import name_key, region_of, utcnow
 from models.base import BaseModel
 
 # What a key looks like ("ogi_" and 43 URL-safe characters): to find one where no key belongs.
@@ -34,8 +34,8 @@ class Scope:
     @classmethod
     def make(cls, agencies=(), regions=(), admin: bool = False) -> Scope:
         """A scope from names given by a person, checked: ScopeError says what is wrong."""
-        agencies = tuple(dict.fromkeys(a.strip() for a in agencies))
-        regions = tuple(dict.fromkeys(r.strip() for r in regions))
+        agencies = tuple(dict.fromkeys(name_key(a) for a in agencies))
+        regions = tuple(dict.fromkeys(name_key(r) for r in regions))
         for a in agencies:
             if not a or len(a) > 200:
                 raise ScopeError(f"agency {a!r}: an agency's name as its reports print it (1 to 200 characters)")
@@ -58,7 +58,13 @@ class Scope:
         return json.dumps({"admin": self.admin, "agencies": list(self.agencies), "regions": list(self.regions)},
                           ensure_ascii=False)
 
+    @property
+    def empty(self) -> bool:
+        """A key that may write nothing (one made before scopes, until it is scoped)."""
+        return not (self.admin or self.agencies or self.regions)
+
     def covers(self, agency_name: str) -> bool:
+        agency_name = name_key(agency_name)
         if self.admin or agency_name in self.agencies:
             return True
         region = region_of(agency_name) or ""

@@ -185,10 +185,13 @@ def write_lock() -> None:
     it takes a transaction-scoped advisory lock, so two concurrent loads (or a load and
     an upload) never read the same agency, revision or neighbouring year while the other
     writes it, and never deadlock on the rows they both update (the rollup, the data
-    version). On SQLite the database's own lock does this: the write transaction
-    starts with a write (see ``loaders.store``), so it waits its turn (busy_timeout)."""
+    version). On SQLite the database's own lock does this: a first write takes it, waiting its
+    turn (busy_timeout)."""
     if isinstance(database.obj, PostgresqlDatabase):
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+    else:  # a write first takes the file's write lock now, waiting its turn (busy_timeout): a transaction
+        # that reads first cannot take it later once another writer has committed (SQLITE_BUSY at once)
+        database.execute_sql("UPDATE meta SET value = value WHERE key = 'schema_version'")
 
 
 MIN_FREE_BYTES = 1024 * 1024  # less free space than this beside a SQLite file: writes would fail

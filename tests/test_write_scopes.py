@@ -431,3 +431,63 @@ def test_a_version_5_or_6_database_gets_scopes_and_a_history(db, db_url, version
                            ("retracted", "unrecorded", "unknown", None, revised)]
     assert WriteEvent.get(WriteEvent.report == revised, WriteEvent.action == "retracted").at \
         == Report.get_by_id(revised).retracted_at
+
+
+# --- found in review ---------------------------------------------------------------------
+
+def test_a_scope_matches_names_as_the_loader_reads_them():
+    """Names typed by a person are folded as parsed names are (width, white space)."""
+    scope = Scope.make(agencies=["南安市 财政局", "晋江市人民政府办公室（挂牌）"], regions=[" 淮安市"])
+    assert scope.covers("南安市财政局") and scope.covers("晋江市人民政府办公室(挂牌)")
+    assert scope.covers("淮安市洪泽区人民政府")
+
+
+def test_a_key_that_may_write_nothing_is_refused_before_the_file_is_read(client):
+    key = ApiKey.issue("old", Scope())[1]  # as a key from before scopes is
+    refused = client.post("/v1/reports?filename=c.txt", data=corrected_004(), headers=auth(key))
+    assert refused.status_code == 403 and "may write nothing" in refused.json["detail"]
+    assert "the upload was not read" in refused.json["detail"]
+    assert WriteEvent.get(WriteEvent.action == "refused").actor == "old"
+
+
+def test_names_longer_than_any_agency_are_refused_in_one_line_on_both_databases(client):
+    """PostgreSQL enforces column lengths: an absurd name or address must be a 422
+    (or left out), never a 500."""
+    key = issue("admin", admin=True)
+    long_name = seed("004").read_text(encoding="utf-8").replace(JINJIANG, "南安市" * 41 + "财政局").encode()
+    refused = client.post("/v1/reports?filename=long.txt", data=long_name, headers=auth(key))
+    assert refused.status_code == 422 and "no agency's is over 100" in refused.json["detail"]
+    long_mail = seed("004").read_text(encoding="utf-8").replace(
+        "二、", "电子邮箱：" + "a" * 300 + "@example.org\n二、", 1).encode()
+    stored = client.post("/v1/reports?filename=mail.txt", data=long_mail, headers=auth(key))
+    assert stored.status_code in (200, 201), stored.json
+    assert (stored.json.get("contact") or {}).get("email") is None
+
+
+def test_a_retraction_waits_for_another_writer_on_sqlite(db, db_url, tmp_path):
+    """A writer that read first could not take SQLite's write lock once another writer
+    had committed (SQLITE_BUSY at once): writers take the lock first, and wait."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's file lock")
+    import sqlite3
+    import time
+
+    from loaders.store import retract_report
+
+    assert load_paths(SEEDS).failed == 0
+    report = Report.get(Report.year == 2020)
+    other = sqlite3.connect(db_url[len("sqlite:///"):], isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE meta SET value = value WHERE key = 'data_version'")
+
+    def commit_later():
+        time.sleep(0.5)
+        other.execute("COMMIT")
+
+    writer = threading.Thread(target=commit_later)
+    writer.start()
+    try:
+        assert retract_report(report).retracted_at is not None
+    finally:
+        writer.join()
+        other.close()

@@ -267,6 +267,8 @@ def upload_report():
     report's agency (as parsed) is in the key's scope. The write is recorded in the
     report's history."""
     key = require_key()
+    if key.scoped.empty:  # refused before the file is read, let alone parsed
+        _refuse(key, f"{key.label} may write {key.scoped.describe()}: the upload was not read")
     data, name = _uploaded()
     parsed = _parse(data, name)
     m = parsed.metadata

@@ -19,6 +19,7 @@ from itertools import islice
 
 import pdfplumber
 from pdfminer.pdfpage import PDFPage
+from pdfminer.pdftypes import resolve1
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
@@ -44,6 +45,21 @@ def _inside(obj: dict, bbox: tuple) -> bool:
 
 def _cell(text: str | None) -> str:
     return SPAN if text is None else "".join(text.split("\n")).strip()
+
+
+def _grid_positions(page) -> int:
+    """Where the page's ruled lines (lines and rectangles' sides) cross: distinct
+    heights of horizontal ones × distinct places of vertical ones, to the point."""
+    across, down = set(), set()
+    for line in page.lines:
+        if abs(line["top"] - line["bottom"]) < 1:
+            across.add(round(line["top"]))
+        elif abs(line["x0"] - line["x1"]) < 1:
+            down.add(round(line["x0"]))
+    for rect in page.rects:
+        across.update((round(rect["top"]), round(rect["bottom"])))
+        down.update((round(rect["x0"]), round(rect["x1"])))
+    return len(across) * len(down)
 
 
 def _page_blocks(page, number: int) -> list[tuple[float, float, str, object]]:
@@ -103,6 +119,10 @@ def read_pdf(data: bytes, limits: Limits | None = None) -> list[Block]:
             if sum(1 for _ in islice(PDFPage.create_pages(pdf.doc), limits.pages + 1)) > limits.pages:
                 raise limits.refuse("pages", "too many pages", "pdf")
             for number, page in enumerate(pdf.pages, start=1):
+                where = f"page {number}"
+                size = sum(len(resolve1(s).get_data()) for s in page.page_obj.contents if s is not None)
+                limits.check("page_content", size, "the page's drawing instructions are {amount}", where)
+                budget.grid(_grid_positions(page), where)
                 for where, content in _paragraphs(_page_blocks(page, number)):
                     line = len(blocks) + 1
                     if isinstance(content, tuple):
