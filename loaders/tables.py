@@ -268,15 +268,38 @@ def _is_column_header(row: Row, texts: list[int]) -> bool:
     return any(fold(row.cells[i]) in bare for i in texts)
 
 
+GROUP_COLUMNS = REQUEST_COLUMNS[1:-1]  # the five kinds of 法人或其他组织, in the national order
+
+
+def header_columns(row: Row, texts: list[int]) -> list[str] | str | None:
+    """Table 三's columns in the order a header row prints its five 法人或其他组织 kinds:
+    None when it prints them in the national order (or is no such header), the columns
+    reordered when it prints all five in another order, else why they cannot be told."""
+    index = column_index("requests")
+    printed = [m.key for i in texts if (m := index.match(row.cells[i])) and m.how in ("exact", "alias")
+               and m.key in GROUP_COLUMNS]
+    if len(printed) < 2 or printed == [k for k in GROUP_COLUMNS if k in printed]:
+        return None
+    if sorted(printed) == sorted(GROUP_COLUMNS):
+        return [REQUEST_COLUMNS[0], *printed, REQUEST_COLUMNS[-1]]
+    return f"the header ({row.location}) prints the applicant columns in another order, not all of them: {printed}"
+
+
 def read_requests(blocks: list[Block]) -> TableReading:
-    """Table 三: each row is a label (after optional group labels) and seven values."""
+    """Table 三: each row is a label (after optional group labels) and seven values,
+    under the columns its header prints (the national order, unless a header row prints
+    the five kinds of 法人或其他组织 in another)."""
     out = TableReading("requests")
     labels = row_index("requests")
+    columns: list[str] | str = REQUEST_COLUMNS
     for row in table_rows(blocks, labels):
         values, texts = _classify(row)
         if not texts:
             if _has_numbers(values):
                 out.unrecognised(row)
+            continue
+        if not _has_values(values) and (reordered := header_columns(row, texts)) is not None:
+            columns = reordered
             continue
         leading = _leading(values, texts)
         found = locate_label(row, leading, labels)
@@ -290,7 +313,10 @@ def read_requests(blocks: list[Block]) -> TableReading:
             continue
         out.unplaced(match.key, row, values[:texts[0]])
         placed, note = place_row(after, len(REQUEST_COLUMNS), aligned=row.exact)
-        out.put(match.key, row, placed, REQUEST_COLUMNS, match.how, note)
+        if isinstance(columns, str):
+            out.ambiguous(match.key, row, columns)
+            continue
+        out.put(match.key, row, placed, columns, match.how, note)
     return out
 
 

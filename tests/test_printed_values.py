@@ -390,3 +390,28 @@ def test_html_inline_markup_inside_a_number_keeps_it():
     page = as_html(TEXT_SEED).replace("<td>969</td>", "<td>9<span>6</span><!-- x -->9</td>", 1)
     parsed = parse_bytes(page.encode("utf-8"), "report.html")
     assert {c.key: c for c in parsed.cells}["disclosure/licensing/decisions"].value == Decimal(969)
+
+
+# ---- table 三 placed by its header's columns (review of issue 15) ------------------------------
+
+HEADER = "\t\t\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t\t"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_table_three_values_follow_the_header_that_reorders_its_columns(fmt):
+    """A header that prints 科研机构 before 商业企业 puts the values under it there."""
+    text = changed(TEXT_SEED, (HEADER, "\t\t\t科研机构\t商业企业\t社会公益组织\t法律服务机构\t其他\t\t"),
+                   (REQUESTS_ROW, "一、本年新收政府信息公开申请数量\t\t1\t3\t2\t0\t0\t0\t6\t"))
+    cells, findings = parse(text, fmt)
+    got = {c: cells[f"requests/new_received/{c}"].value for c in
+           ("natural_person", "commercial_enterprise", "research_institution", "total")}
+    assert got == {"natural_person": 1, "commercial_enterprise": 2, "research_institution": 3, "total": 6}
+    assert not [f for f in findings if f.rule.startswith("parse.")]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_table_three_under_a_header_that_cannot_be_read_whole_is_null_with_findings(fmt):
+    text = changed(TEXT_SEED, (HEADER, "\t\t\t科研机构\t商业企业\t社会公益组织\t法律机构\t其他\t\t"))
+    cells, findings = parse(text, fmt)
+    assert {c.status for k, c in cells.items() if k.startswith("requests/new_received/")} == {"ambiguous"}
+    assert any(f.rule == "parse.ambiguous" and "another order" in f.message for f in findings)
