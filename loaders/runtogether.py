@@ -19,6 +19,15 @@ are one row's values, and the row's number of cells is known. Three small stages
   same cell (one misprint in the report) — so a report that breaks an identity by one
   misprinted number still never gets a wrong split. Otherwise the row's cells are null
   with a ``parse.ambiguous`` finding listing the candidate splits.
+* ``blank_cells``: a blank cell prints nothing, so a row may print fewer numbers than
+  cells and still split into as many. A chosen split (even the only one) that breaks an
+  identity involving its cells, where a reading with blank cells (``with_blanks``) mends
+  it, is left out — null with a finding — and the rest chosen again; so is one that some
+  identities cannot check (a cell they hold is null) where a reading with blanks keeps
+  what can be checked.
+
+Digits followed, before the next label, by an item number's mark or a date (``…02.``,
+``…52023年``) are null with a finding: their last digits may belong to what follows.
 
 The prose of section 一 (``共收到政府信息公开申请3件``) only chooses among the splits the
 identities allow, and the cell's note says so. Cells cut from a longer run of digits
@@ -568,7 +577,6 @@ def read_runs(table: str, rows: list[RunRow], normal: TableReading, hint: str = 
 
 # ---- blanks: a blank cell prints nothing ----------------------------------------------------
 
-TIE_BLANKS = {"requests"}
 MAX_READINGS = 5_000  # readings of one run with blank cells; more and a blank cannot be ruled out
 
 
@@ -608,7 +616,7 @@ def _blank_explains(mine: set[Key], involved: list[Instance], broken: list[Insta
     instances the run has no cell in) holds one cell outside the run — one misprint
     elsewhere in the report, which must not make a wrong split stand."""
     here = [inst for inst in involved if _breaks(inst, values)]
-    if not broken:  # the split keeps every identity it is checked against, and so does this reading
+    if not broken:  # the split keeps what can be checked of the row, and so does this reading
         return not here
     if len(here) >= len(broken) or any(inst not in broken for inst in here):
         return False
@@ -634,7 +642,8 @@ def blank_cells(table: str, rows: list[RunRow], chosen: dict[int, tuple[tuple[st
         r, mine = rows[i], set(rows[i].keys)
         involved = [inst for inst in instances(keys) if inst.cells & mine]
         broken = [inst for inst in involved if _breaks(inst, values)]
-        if not broken and table not in TIE_BLANKS:
+        unchecked = any(_breaks(inst, values) is None for inst in involved)
+        if not broken and not unchecked:
             continue
         elsewhere = [inst for inst in instances(keys) if not inst.cells & mine and _breaks(inst, values)]
         readings = with_blanks(r.run, len(r.keys))
@@ -644,10 +653,11 @@ def blank_cells(table: str, rows: list[RunRow], chosen: dict[int, tuple[tuple[st
         if readings is not None and example is None:
             continue  # no blank explains it: the report's own numbers break the identity
         if not broken:
-            out[i] = (f"the digits {r.run!r} split into {len(r.keys)} numbers as {'|'.join(parts)} ({how}), but "
-                      f"they also read {'|'.join(p or '_' for p in example or ())} with a blank cell (_), and "
-                      "the identities the row can be checked against hold either way" if example else
-                      f"the digits {r.run!r} have too many readings with a blank cell to check")
+            out[i] = (f"the digits {r.run!r} split into {len(r.keys)} numbers as {'|'.join(parts)} ({how}), and "
+                      "some of the identities that would check it cannot be checked (a cell they hold is "
+                      "null); what can be checked holds as well for " +
+                      (f"{'|'.join(p or '_' for p in example)} with a blank cell (_)" if example else
+                       "readings with a blank cell too many to check") + ", so a blank cell may have been left out")
             continue
         names = ", ".join(f"{inst.rule} ({inst.scope})" for inst in broken[:3]) + \
             (f" and {len(broken) - 3} more" if len(broken) > 3 else "")
