@@ -5,6 +5,9 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from tests.conftest import FIXTURES
 from tests.test_cli import OGI, ogi
@@ -27,15 +30,35 @@ def wait_for(url: str, seconds: float = 30) -> None:
             time.sleep(0.2)
 
 
-def test_ogi_serve_answers_over_http(tmp_path):
+@dataclass
+class Served:
+    base: str  # http://127.0.0.1:PORT
+    port: int
+    db_url: str
+    output: str = ""  # what the server printed, once it has stopped
+
+
+@contextmanager
+def served(tmp_path, workers: int = 1, ready: str = "/healthz") -> Iterator[Served]:
+    """``ogi serve`` over the seeds loaded into a new SQLite file, answering; stopped
+    (SIGTERM) on the way out, its output kept."""
     url = f"sqlite:///{tmp_path / 'ogi.sqlite3'}"
     assert ogi("load", "--quiet", FIXTURES / "seeds", db_url=url).returncode == 0
     port = free_port()
-    server = subprocess.Popen([OGI, "serve", "--port", str(port), "--workers", "2", "--db", url],
+    server = subprocess.Popen([OGI, "serve", "--port", str(port), "--workers", str(workers), "--db", url],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    running = Served(f"http://127.0.0.1:{port}", port, url)
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(f"{base}/v1/codebook")
+        wait_for(running.base + ready)
+        yield running
+    finally:
+        server.send_signal(signal.SIGTERM)
+        running.output = server.communicate(timeout=30)[0].decode()
+
+
+def test_ogi_serve_answers_over_http(tmp_path):
+    with served(tmp_path, workers=2, ready="/v1/codebook") as running:
+        base = running.base
         with urllib.request.urlopen(f"{base}/v1/agencies?year=2020", timeout=5) as response:
             body = json.load(response)
             etag = response.headers["ETag"]
@@ -49,6 +72,3 @@ def test_ogi_serve_answers_over_http(tmp_path):
             raise AssertionError("expected 304")
         except urllib.error.HTTPError as e:
             assert e.code == 304
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)

@@ -5,9 +5,7 @@ or refused."""
 import io
 import json
 import logging
-import signal
 import socket
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -20,9 +18,9 @@ from api.observability import JSONFormatter
 from loaders.load import load_paths
 from models import ApiKey, Report, WriteEvent
 from models.apikey import Scope, ScopeError
-from tests.conftest import FIXTURES, SEEDS, seed
+from tests.conftest import SEEDS, seed
 from tests.test_api_write import auth, corrected_004
-from tests.test_cli import OGI, ogi
+from tests.test_cli import ogi
 
 JINJIANG = "晋江市人民政府"
 
@@ -364,17 +362,11 @@ def send_chunked(port: int, path: str, key: str, body: bytes, end: bool = True) 
 
 
 def test_under_gunicorn_a_chunked_body_is_whole_or_refused(tmp_path):
-    from tests.test_serve import free_port, wait_for
+    from tests.test_serve import served
 
-    url = f"sqlite:///{tmp_path / 'ogi.sqlite3'}"
-    assert ogi("load", "--quiet", FIXTURES / "seeds", db_url=url).returncode == 0
-    key = ogi("keys", "create", "admin", "--admin", db_url=url).stdout.strip().split(": ")[1]
-    port = free_port()
-    server = subprocess.Popen([OGI, "serve", "--port", str(port), "--workers", "1", "--db", url],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(f"{base}/healthz")
+    with served(tmp_path) as running:
+        key = ogi("keys", "create", "admin", "--admin", db_url=running.db_url).stdout.strip().split(": ")[1]
+        base, port = running.base, running.port
         # the attack: 26 MB, chunked, was cut to the 20 MB limit and stored with 201
         status, problem = send_chunked(port, "/v1/reports?filename=big.txt", key, padded(26 * 1024 * 1024))
         assert status == 413 and "larger than the limit of 20,971,520 bytes" in problem["detail"]
@@ -395,10 +387,7 @@ def test_under_gunicorn_a_chunked_body_is_whole_or_refused(tmp_path):
             raise AssertionError("expected 400")
         except urllib.error.HTTPError as e:
             assert e.code == 400 and "Authorization: Bearer" in json.load(e)["detail"]
-    finally:
-        server.send_signal(signal.SIGTERM)
-        output = server.communicate(timeout=30)[0].decode()
-    assert key not in output and key[:12] not in output  # nor in the server's log
+    assert key not in running.output and key[:12] not in running.output  # nor in the server's log
 
 
 # --- migration -----------------------------------------------------------------------
