@@ -5,28 +5,24 @@ null is skipped (a null is not a zero). A broken instance becomes a finding with
 cells involved, the expected value (the side the rule computes) and the printed one.
 Printed values are never changed.
 
-Sums are Decimal, in one context far wider than any stored number needs (a value has
-at most 15 digits before the point and 10 after; a longer one is ``invalid``, never a
-number), so no sum is ever rounded (a default context would round past 28 digits).
-``Inexact`` is trapped besides: a rounding would raise rather than compare wrong numbers."""
+Sums are Decimal, in the store's context for sums (``models.decimals.SUMS``: as many
+digits as a sum takes), so no sum is ever rounded (a default context would round past
+28 digits)."""
 from __future__ import annotations
 
-from decimal import Context, Decimal, Inexact
+from decimal import Decimal
 
 from loaders.records import CellRecord, FindingRecord
 from models.codebook import codebook
+from models.decimals import SUMS
 
 Values = dict[tuple[str, str, str], Decimal | None]
-
-
-# Wide enough for any sum of bounded values (and far past them): a sum that would round raises.
-EXACT = Context(prec=400, traps=[Inexact])
 
 
 def _sum(numbers) -> Decimal:
     total = Decimal(0)
     for n in numbers:
-        total = EXACT.add(total, n)
+        total = SUMS.add(total, n)  # the store's context for sums: as many digits as it takes
     return total
 
 

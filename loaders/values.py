@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from loaders.blocks import SPAN
+from models.decimals import FRACTION_DIGITS, INTEGER_DIGITS
 
 BLANK, PLACEHOLDER, NUMBER, TEXT, SPANNED = "blank", "placeholder", "number", "text", "spanned"
 INVALID = "invalid"  # printed as a number, but too long to be one
@@ -28,9 +29,9 @@ VALUE_KINDS = (NUMBER, PLACEHOLDER, INVALID)  # what a value cell of a table pri
 # The largest real figures are money in 元 (a few 10^11 for a province's fees) and
 # counts (10^7 at most); 15 digits before the point stay far above them and within what
 # any database column and JSON reader hold exactly. No amount is printed to more than
-# a few decimals; 10 after the point leaves room for 万元 with 4 and conversions.
-MAX_INTEGER_DIGITS = 15
-MAX_FRACTION_DIGITS = 10
+# a few decimals; 10 after the point leaves room for 万元 with 4 and conversions. The
+# bound is the store's (``models.decimals``): what is read here can be stored.
+MAX_INTEGER_DIGITS, MAX_FRACTION_DIGITS = INTEGER_DIGITS, FRACTION_DIGITS
 
 _PLACEHOLDERS = {"/", "-", "--", "—", "——", "－", "无", "\\", "／", "–"}
 _NUMBER = re.compile(

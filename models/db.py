@@ -41,19 +41,18 @@ def default_url() -> str:
 class _Cursor(sqlite3.Cursor):
     """Remembers, on its connection, the last error a statement met (see ``lost_reason``)."""
 
-    def execute(self, *args):
+    def _remembered(self, run, *args):
         try:
-            return super().execute(*args)
+            return run(*args)
         except sqlite3.Error as e:
             self.connection.last_error = e
             raise
 
+    def execute(self, *args):
+        return self._remembered(super().execute, *args)
+
     def executemany(self, *args):
-        try:
-            return super().executemany(*args)
-        except sqlite3.Error as e:
-            self.connection.last_error = e
-            raise
+        return self._remembered(super().executemany, *args)
 
 
 class _Connection(sqlite3.Connection):
