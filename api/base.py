@@ -10,16 +10,39 @@ import marshmallow as ma
 import orjson
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest.utils import prepare_response
+from webargs.fields import DelimitedList
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 
 from api.errors import PROBLEM, ProblemSchema, handle_http_exception
 from models.decimals import json_default, to_decimal
 
 
 class Parser(FlaskParser):
+    """Query arguments: unknown ones refused; a parameter given more than once
+    (``year=2021&year=2022``, as ``requests`` sends a list) is the list of its values
+    where the parameter takes a list, and a 400 that names it where it takes one
+    value: never a value silently dropped."""
+
     DEFAULT_VALIDATION_STATUS = 400
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE,
                                    "querystring": ma.RAISE}
+
+    def load_querystring(self, req, schema):
+        repeated = [k for k in req.args if len(req.args.getlist(k)) > 1]
+        if not repeated:
+            return super().load_querystring(req, schema)
+        fields = {f.data_key or name: f for name, f in schema.fields.items()}
+        single = [k for k in repeated if k in fields and not isinstance(fields[k], DelimitedList)]
+        if single:
+            error = ma.ValidationError({"query": {k: [f"given {len(req.args.getlist(k))} times: it takes one value"]
+                                                  for k in single}})
+            self.handle_error(error, req, schema, error_status_code=400, error_headers=None)
+        args = MultiDict(req.args)
+        for k in repeated:
+            if k in fields:  # a list: the values of every repetition, as if given comma-separated
+                args.setlist(k, [",".join(req.args.getlist(k))])
+        return self._makeproxy(args, schema)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -113,7 +113,7 @@ RESOURCES = {r.name: r for r in [
         BulkField("document_number", "string", "Document number (文号), if printed.", Report.document_number),
         BulkField("published_on", "date", "Date signed, if printed.", Report.published_on),
         BulkField("source_name", "string", "The file's name when loaded.", Report.source_name, True),
-        BulkField("source_format", "string", "text, markdown, html, pdf or docx.", Report.source_format, True),
+        BulkField("source_format", "string", "text, markdown, html, pdf, docx or image.", Report.source_format, True),
         BulkField("sha256", "string", "SHA-256 of the file (GET /v1/reports/{id}/source).", Report.source, True),
         BulkField("loaded_at", "datetime", "When it was loaded (UTC).", Report.loaded_at, True),
     ], ["id"], [_references("agency_id", "agencies")], joins=_current),
@@ -126,10 +126,16 @@ RESOURCES = {r.name: r for r in [
         BulkField("column", "string", "Column key (codebook).", Cell.column_key, True, tuple(COLUMN_KEYS)),
         BulkField("value", "number", "The number printed; empty when none was (see status).", Cell.value),
         BulkField("raw", "string", "The text printed in the cell.", Cell.raw),
-        BulkField("status", "string", "reported, blank, placeholder, ambiguous or missing.", Cell.status, True,
-                  STATUSES),
+        BulkField("status", "string", "reported, blank, placeholder, ambiguous, missing, invalid, split, ocr (a "
+                  "number read by OCR from a page image) or illegible (printed in a page image, not read with "
+                  "confidence: empty value, raw holds what was read).", Cell.status, True, STATUSES),
         BulkField("note", "string", "A note printed with the number, e.g. 其中修订16件.", Cell.note),
         BulkField("location", "string", "Where in the file the cell was read.", Cell.location),
+        BulkField("confidence", "number", "OCR's confidence in what it read (0 to 1, three places); empty for a "
+                  "cell read from text.", Cell.confidence),
+        BulkField("box", "string", "Where on a page image OCR read the cell: 'page x0 y0 x1 y1 width height' in "
+                  "pixels of the page image (GET /v1/reports/{id}/pages/{page}.png serves it at width × height); "
+                  "empty for a cell read from text.", Cell.box),
     ], ["report_id", "table", "row", "column"],
         [_references("report_id", "reports"), _references("agency_id", "agencies")],
         joins=lambda q: _current(q.join(Report))),

@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
         if request.method not in ("GET", "HEAD") or request.endpoint in NO_DATABASE:
             return None
         g.etag = _etag()
-        if request.if_none_match.contains(g.etag):
+        if request.if_none_match.contains_weak(g.etag):  # RFC 9110: If-None-Match compares weakly
             return Response(status=304)
         return None
 

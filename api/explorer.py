@@ -2,7 +2,9 @@
 
 ``/`` searches agencies; ``/agencies/<id>`` shows an agency's years with trend charts
 (SVG drawn on the server); ``/reports/<id>`` lays out a report's three tables as
-printed, with the cells of its findings highlighted and the source file beside them.
+printed, with the cells of its findings highlighted and the source file beside them;
+for a report read by OCR, the page images with each cell's box (a number links to its
+box, shown and labelled with its status and confidence by CSS ``:target``).
 No script and no CDN: everything is in the HTML and one stylesheet served here. Each
 page carries schema.org ``Dataset`` markup. The pages read the same functions as the
 JSON API, so they show the same numbers."""
@@ -21,6 +23,7 @@ from api.charts import line_chart
 from api.filters import FILTERS
 from api.indicators import INDICATORS, indicators_query
 from api.v1.agencies import agency_document
+from api.v1.common import named_cells
 from api.v1.reports import report_document, source_file
 from loaders.document import number
 from models import Agency, Report
@@ -113,7 +116,7 @@ def report(report_id):
                                                                    _external=True),
                                 (found.year, found.year), about=found.agency.name)
     return render_template("report.html", report=document, grids=grids, flagged=flagged, current=current,
-                           source_lines=_source_lines(found), markup=markup)
+                           source_lines=_source_lines(found), ocr_pages=ocr_pages(document), markup=markup)
 
 
 @bp.route("/reports/<int(max=2147483647):report_id>/source")
@@ -147,6 +150,7 @@ class Cell:
     title: str | None = None
     href: str | None = None
     key: str | None = None  # table/row/column, for a value cell
+    id: str | None = None  # an element id, for a cell read by OCR (its box links back)
     notes: list[int] = field(default_factory=list)  # numbers of its findings
 
 
@@ -162,7 +166,7 @@ def _flagged(findings: list[dict]) -> dict[str, list[tuple[int, dict]]]:
     """Cell key → the findings (numbered from 1, as listed on the page) that name it."""
     out: dict[str, list[tuple[int, dict]]] = {}
     for n, finding in enumerate(findings, 1):
-        for key in finding["cells"]:
+        for key in named_cells(finding):
             out.setdefault(key, []).append((n, finding))
     return out
 
@@ -178,6 +182,9 @@ def _value_cell(table: str, row: str, column: str, cell: dict | None, flagged: d
     line = re.fullmatch(r"line (\d+)", cell.get("location") or "")
     if line:
         out.href = f"#L{line[1]}"
+    if cell.get("box"):  # read from a page image: the number leads to its box
+        out.href, out.id = f"#{box_id(key)}", f"cell-{_id(key)}"
+        out.title = f"{out.title}; {_ocr_words(cell)}"
     if key in flagged:
         out.classes.append("finding")
         out.notes = [n for n, _ in flagged[key]]
@@ -261,3 +268,70 @@ def _wide(table: dict, flagged: dict) -> Grid:
     body = [[_value_cell(table["key"], row["key"], c["key"], row["cells"].get(c["key"]), flagged)
              for row, _ in groups for c in table["columns"]]]
     return Grid(table["key"], table["zh"], [h for h in head if h], body)
+
+
+# --- pages read by OCR ---------------------------------------------------------------
+
+@dataclass
+class Box:
+    """A cell's box on a page image, placed in percentages of the image, and the words
+    shown beside it when it is chosen."""
+
+    id: str
+    cell_id: str
+    status: str
+    style: str
+    label_style: str
+    label: str
+
+
+@dataclass
+class OcrPage:
+    number: int
+    width: int
+    height: int
+    boxes: list[Box]
+
+
+def _id(key: str) -> str:
+    return key.replace("/", "-")  # keys hold letters, digits, _ and . only
+
+
+def box_id(key: str) -> str:
+    return f"ocr-{_id(key)}"
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.001'))}%"
+
+
+def _ocr_words(cell: dict) -> str:
+    """What OCR made of a cell: ``ocr, confidence 0.999``; ``illegible, read '0' with confidence 0.981``."""
+    confidence = "no confidence" if cell["confidence"] is None else f"confidence {number(cell['confidence'])}"
+    read = f", read {cell['raw']!r} with" if cell["status"] == "illegible" and cell["raw"] else ","
+    return f"{cell['status']}{read} {confidence}"
+
+
+def ocr_pages(document: dict) -> list[OcrPage]:
+    """The pages of a report on which cells were read by OCR, each with its cells' boxes."""
+    pages: dict[int, OcrPage] = {}
+    for table in document["tables"]:
+        for row in table["rows"]:
+            for column, cell in row["cells"].items():
+                box = cell.get("box")
+                if not box:
+                    continue
+                page = pages.setdefault(box["page"], OcrPage(box["page"], box["width"], box["height"], []))
+                key = f"{table['key']}/{row['key']}/{column}"
+                w, h = box["width"], box["height"]
+                style = (f"left:{_percent(box['x0'], w)};top:{_percent(box['y0'], h)};"
+                         f"width:{_percent(box['x1'] - box['x0'], w)};height:{_percent(box['y1'] - box['y0'], h)}")
+                # beside the box, on the side of the page with room: never past the image's edges
+                across = (f"left:{_percent(box['x0'], w)}" if box["x0"] + box["x1"] < w
+                          else f"right:{_percent(w - box['x1'], w)}")
+                down = (f"top:{_percent(box['y1'], h)}" if box["y1"] * 20 < h * 17
+                        else f"bottom:{_percent(h - box['y0'], h)}")
+                value = "" if cell["value"] is None else f" · {_number(cell['value'])}"
+                page.boxes.append(Box(box_id(key), f"cell-{_id(key)}", cell["status"], style, f"{across};{down}",
+                                      f"{key}{value} · {_ocr_words(cell)}"))
+    return [pages[n] for n in sorted(pages)]

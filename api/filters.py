@@ -150,7 +150,8 @@ FILTERS: dict[str, Filter] = {
                         lambda v: Cell.value >= v),
     "value_lte": Filter(lambda: ma.fields.Decimal(allow_nan=False, metadata={"description": "Value at most."}),
                         lambda v: Cell.value <= v),
-    "status": Filter(lambda: any_of(ma.fields.String(), list(STATUSES), "Cell status."),
+    "status": Filter(lambda: any_of(ma.fields.String(), list(STATUSES), "Cell status (ocr: a number read by OCR "
+                                    "from a page image; illegible: printed in one but not read with confidence)."),
                      lambda v: Cell.status.in_(v)),
     "rule": Filter(lambda: any_of(ma.fields.String(), list(RULES), "Finding rule."),
                    lambda v: Finding.rule.in_(v)),

@@ -40,7 +40,7 @@ def dataset(records: list[dict], dimensions: list[Dimension], label: str, meta: 
                 labels[d.id][category] = d.category_label(record) if d.category_label else category
             position.append(index[d.id][category])
         positions.append(position)
-    size = [max(len(index[d.id]), 1) for d in dimensions]
+    size = [len(index[d.id]) for d in dimensions]  # an empty page: 0 categories, size 0, no value
     values, statuses = {}, {}
     for record, position in zip(records, positions, strict=True):
         flat = 0

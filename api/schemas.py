@@ -64,12 +64,41 @@ class Contact(Schema):
     postcode = fields.String(allow_none=True)
 
 
+STATUS = ("reported (a number printed), blank, placeholder (/, -, — or 无 printed), ambiguous (printed but cannot "
+          "be placed), missing (not in the file), invalid (a number too long to be a count or amount), split (cut "
+          "from digits printed run together), ocr (a number read by OCR from a page image, at or above the "
+          "confidence threshold), or illegible (printed in a page image, but OCR could not read it with "
+          "confidence: null; raw holds what was read, an ocr.low_confidence finding names it).")
+CONFIDENCE = ("OCR's confidence in what it read, 0 to 1 (three places), for a cell read from a page image; null "
+              "for a cell read from text, or one of an image with nothing to read.")
+
+
+class PageBox(Schema):
+    """Where on a page image a cell was read, in pixels of the page as it was read by OCR
+    (GET /v1/reports/{id}/pages/{page}.png serves that image at that size)."""
+    page = fields.Integer(required=True, metadata={"description": "Page (1-based; a frame of a multi-page image)."})
+    x0 = fields.Integer(required=True, metadata={"description": "Left edge, px from the page's left."})
+    y0 = fields.Integer(required=True, metadata={"description": "Top edge, px from the page's top."})
+    x1 = fields.Integer(required=True, metadata={"description": "Right edge, px."})
+    y1 = fields.Integer(required=True, metadata={"description": "Bottom edge, px."})
+    width = fields.Integer(required=True, metadata={"description": "The page image's width, px."})
+    height = fields.Integer(required=True, metadata={"description": "The page image's height, px."})
+    unit = fields.String(required=True, metadata={"enum": ["px"]})
+
+
+def _box() -> fields.Nested:
+    return fields.Nested(PageBox, allow_none=True, required=True, metadata={
+        "description": "Where on a page image the cell was read (OCR), or null for a cell read from text."})
+
+
 class CellValue(Schema):
     value = Number(allow_none=True, required=True)
     raw = fields.String(allow_none=True, required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": STATUS})
     note = fields.String(allow_none=True, required=True)
     location = fields.String(allow_none=True, required=True)
+    confidence = Number(allow_none=True, required=True, metadata={"description": CONFIDENCE})
+    box = _box()
 
 
 class Label(Schema):
@@ -146,10 +175,12 @@ class Cell(Schema):
     row = fields.String(required=True)
     column = fields.String(required=True)
     value = Number(allow_none=True, required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": STATUS})
     raw = fields.String(allow_none=True, required=True)
     note = fields.String(allow_none=True, required=True)
     location = fields.String(allow_none=True, required=True)
+    confidence = Number(allow_none=True, required=True, metadata={"description": CONFIDENCE})
+    box = _box()
 
 
 class ReportGroups(Schema):
@@ -169,6 +200,10 @@ class Aggregate(ReportGroups):
         "description": "The metric over the group's non-null values; null when it has none."})
     cells = fields.Integer(required=True, metadata={"description": "Cells in the group, null ones included."})
     values = fields.Integer(required=True, metadata={"description": "Cells in the group with a value."})
+    unit = fields.String(allow_none=True, required=True, metadata={
+        "description": "The value's unit: 万元 or 元 for money (as the column prints it), count for anything else "
+                       "(and for metric=count). A sum, average, min or max over cells of more than one unit is "
+                       "refused (400) unless grouped by column."})
 
 
 AgencyList = list_schema("AgencyList", Agency)

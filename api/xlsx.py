@@ -1,7 +1,9 @@
 """A report's three tables as an Excel workbook, laid out as printed: a sheet per
 table (row labels down, column labels across, in codebook order), numbers as
 numbers, placeholders as printed, and each cell of a finding filled and commented.
-A last sheet lists the findings, and the first says what the workbook is."""
+A sheet lists the findings, and the first says what the workbook is. A report read
+(in part) by OCR has a last sheet ``ocr``: each cell read from a page image, with its
+status, OCR's confidence and its box on the page image."""
 from __future__ import annotations
 
 import io
@@ -11,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from api.v1.common import named_cells
 from models.decimals import plain
 
 FLAGGED = PatternFill("solid", fgColor="FFE08A")
@@ -28,7 +31,7 @@ def workbook(document: dict) -> bytes:
     about.column_dimensions["A"].width, about.column_dimensions["B"].width = 18, 60
     flagged: dict[str, list[str]] = {}
     for finding in document["findings"]:
-        for key in finding["cells"]:
+        for key in named_cells(finding):
             flagged.setdefault(key, []).append(finding["message"])
     for table in document["tables"]:
         sheet = book.create_sheet(table["key"])
@@ -57,9 +60,28 @@ def workbook(document: dict) -> bytes:
     for f in document["findings"]:
         findings.append([f["rule"], f["table"], f["row"], f["column"], _plain(f["expected"]), _plain(f["printed"]),
                          f["message"], f["location"]])
+    _ocr_sheet(book, document)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _ocr_sheet(book: Workbook, document: dict) -> None:
+    """The cells read from a page image, if any: where, what, how sure."""
+    read = [(table["key"], row["key"], column, cell) for table in document["tables"] for row in table["rows"]
+            for column, cell in row["cells"].items() if cell.get("box")]
+    if not read:
+        return
+    sheet = book.create_sheet("ocr")
+    sheet.append(["table", "row", "column", "status", "value", "raw", "confidence", "page", "x0", "y0", "x1", "y1",
+                  "width", "height"])
+    for cell in sheet[1]:
+        cell.font = BOLD
+    for table, row, column, cell in read:
+        box = cell["box"]
+        sheet.append([table, row, column, cell["status"], _plain(cell["value"]), cell["raw"],
+                      _plain(cell["confidence"]), *(box[k] for k in ("page", "x0", "y0", "x1", "y1", "width",
+                                                                     "height"))])
 
 
 def _value(cell: dict):

@@ -1,6 +1,7 @@
 """Generate realistic annual reports with their goldens, deterministically.
 
     python benchmarks/generate.py N --out DIR [--seed S] [--formats text,markdown,html,docx,spaced,runtogether]
+    python benchmarks/generate.py 14 --out DIR --formats scan,scanpng
 
 Writes N report files to DIR and their goldens (the shared contract's shape) to
 DIR/golden. Each report is one agency's one year: agencies are real region names
@@ -13,8 +14,15 @@ a table, the 本年度止件数 typo, half-width brackets and 1、 numbering, a 
 list inside section 一, a blank reconsideration row, the single （六）其他处理 row.
 
 The numbers are decided first and every format prints the same grid, so a report's
-golden does not depend on its format. PDF is not generated: no PDF writer is among
-the project's dependencies; the corpus PDF stands for the format in tests."""
+golden does not depend on its format. A PDF with a text layer is not generated: no PDF
+writer is among the project's dependencies; the corpus PDF stands for the format in tests.
+
+Scans too (``--formats scan,scanpng``, never among the defaults): the same grid and prose
+drawn with Pillow on A4 pages in WenQuanYi Micro Hei (Debian's fonts-wqy-microhei), ruled
+tables with merged cells, then each page skewed, blurred and JPEG-compressed
+(benchmarks/scan.py). ``scan`` is an image-only PDF at 150–300 dpi; ``scanpng`` is one
+long PNG of the pages one under the other at 150 dpi. Of the damage, only the typo and
+the half-width brackets are printed on a scan."""
 from __future__ import annotations
 
 import argparse
@@ -67,7 +75,10 @@ UNABLE = ["not_held", "needs_creation", "unclear"]
 NOT_PROCESSED = ["petition", "repeated", "publication", "excessive", "confirmation"]
 OTHER = ["no_correction", "fee_unpaid", "other"]
 FORMATS = ["text", "markdown", "html", "docx", "spaced", "runtogether"]
-SUFFIX = {"text": "txt", "markdown": "md", "html": "html", "docx": "docx", "spaced": "txt", "runtogether": "txt"}
+SCAN_FORMATS = ["scan", "scanpng"]  # slow, and need Pillow, OpenCV and a CJK font: never among the defaults
+SUFFIX = {"text": "txt", "markdown": "md", "html": "html", "docx": "docx", "spaced": "txt", "runtogether": "txt",
+          "scan": "pdf", "scanpng": "png"}
+SCAN_DAMAGE = {"typo", "half_width"}  # the damage a printed page can carry
 
 
 @dataclass
@@ -201,6 +212,8 @@ def make_report(i: int, rng: random.Random, formats: list[str]) -> Report:
         values[key] = (values[key] or 0) + rng.choice([1, 2, 10])
     damage = {d for d in ("split_label", "shift_left", "page_number", "typo", "half_width", "news", "comma_numbering")
               if rng.random() < 0.2}
+    if fmt in SCAN_FORMATS:
+        damage &= SCAN_DAMAGE
     report = Report(agency_name(i // 7), year, layout, fmt, values, single_other, damage=damage)
     report.broken = broken_rules(values, layout, single_other)
     return report
@@ -565,8 +578,219 @@ def render_runtogether(r: Report, rng: random.Random) -> bytes:
     return "\n".join([*head, "".join(body[1:])]).encode("utf-8")
 
 
+# ---- scans: the printed pages drawn with Pillow, then scanned (benchmarks/scan.py) -----------
+
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # Debian's fonts-wqy-microhei
+CLOSING = set("，。、；：？！）》」”’,.;:?!)%")  # never at the start of a line
+OPENING = set("（《「“‘(")  # never at the end of one
+COLUMN_WIDTHS = {4: [28, 24, 24, 24], 10: [7, 12, 26, *[55 / 7] * 7]}  # 二 and 三, in shares; 四 alike
+
+
+@cache
+def _font(px: int):
+    from PIL import ImageFont
+
+    if not FONT.exists():
+        raise SystemExit(f"the scan formats draw their text in {FONT}: apt-get install fonts-wqy-microhei")
+    return ImageFont.truetype(str(FONT), px, layout_engine=ImageFont.Layout.BASIC)  # Chinese needs no shaping
+
+
+def _wrap(text: str, font, width: float, indent: float = 0) -> list[str]:
+    """The text in lines no wider than ``width`` px (the first after ``indent``), broken
+    between characters but not inside a run of digits or Latin letters; a line neither starts
+    with closing punctuation nor ends with opening punctuation: what is next to it goes down
+    with it, or if nothing can, a closing mark hangs past the end."""
+    tokens = []
+    for token in re.findall(r"[0-9A-Za-z.\-]+|.", text):
+        tokens += list(token) if font.getlength(token) > width else [token]
+    lines, line, used = [], [], indent
+    for token in tokens:
+        if line and used + font.getlength(token) > width:
+            k = len(line)  # the line ends before line[k]
+            while k > 0 and (line[k - 1][-1] in OPENING or (line[k] if k < len(line) else token)[0] in CLOSING):
+                k -= 1
+            if k or token not in CLOSING:  # else a punctuation mark with nothing to go down with it hangs
+                k = k or len(line)
+                lines.append("".join(line[:k]))
+                line, used = line[k:], sum(font.getlength(t) for t in line[k:])
+        line.append(token)
+        used += font.getlength(token)
+    return [*lines, "".join(line)]
+
+
+class _Pages:
+    """A4 sheets at ``dpi`` with a cursor ``y``: what is drawn goes on the last one."""
+
+    def __init__(self, dpi: int, rng: random.Random):
+        mm = dpi / 25.4
+        self.width, self.height = round(210 * mm), round(297 * mm)
+        self.left = round(rng.uniform(24, 31) * mm)
+        self.right = self.width - round(rng.uniform(24, 31) * mm)
+        self.top, self.bottom = round(rng.uniform(22, 30) * mm), self.height - round(rng.uniform(22, 30) * mm)
+        self.sheets: list = []
+        self.new()
+
+    def new(self) -> None:
+        from PIL import Image, ImageDraw
+
+        self.sheets.append(Image.new("L", (self.width, self.height), 255))
+        self.draw = ImageDraw.Draw(self.sheets[-1])
+        self.y = self.top
+
+    def room(self, height: float) -> None:
+        """A new sheet unless ``height`` px fit below the cursor (or the sheet is empty)."""
+        if self.y + height > self.bottom and self.y > self.top:
+            self.new()
+
+
+def _placed(grid: list[list[C]]) -> list[tuple[int, int, C]]:
+    """(row, column, cell) for each cell of the grid, past the positions merged cells cover."""
+    out, covered = [], set()
+    for r, row in enumerate(grid):
+        col = 0
+        for cell in row:
+            while (r, col) in covered:
+                col += 1
+            out.append((r, col, cell))
+            covered |= {(r + dr, col + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan)}
+            col += cell.colspan
+    return out
+
+
+def _draw_table(pages: _Pages, grid: list[list[C]], font, line: int, shade: int, keep: bool) -> None:
+    """The grid ruled with ``line`` px lines, merged cells drawn merged, the ``第二十条``
+    rows filled with grey ``shade``. Where the page ends the table goes on on the next one,
+    re-ruled, between any two rows (a merged cell cut keeps its text above the cut) or, with
+    ``keep``, between rows no merged cell joins unless that leaves a third of the page empty."""
+    cells = _placed(grid)
+    ncols = sum(c.colspan for c in grid[0])
+    shares = COLUMN_WIDTHS.get(ncols, [1] * ncols)
+    width = pages.right - pages.left
+    xs = [pages.left + round(width * sum(shares[:i]) / sum(shares)) for i in range(ncols + 1)]
+    pad, lh = round(font.size * 0.35), round(font.size * 1.3)
+    heights = [lh + 2 * pad] * len(grid)
+    texts, need = {}, {}
+    for r, c, cell in sorted(cells, key=lambda t: t[2].rowspan):
+        texts[r, c] = _wrap(cell.text, font, xs[c + cell.colspan] - xs[c] - 2 * pad)
+        need[r, c] = len(texts[r, c]) * lh + 2 * pad
+        short = need[r, c] - sum(heights[r:r + cell.rowspan])
+        for i in range(cell.rowspan) if short > 0 else ():
+            heights[r + i] += -(-short // cell.rowspan)
+    joined = {r for r, _, cell in cells for r in range(r + 1, r + cell.rowspan)}  # no break before these rows
+    valued = {r for r, _, cell in cells if cell.key}
+    a = 0
+    while a < len(grid):
+        room = pages.bottom - pages.y
+        fits = [b for b in range(a + 1, len(grid) + 1) if sum(heights[a:b]) <= room]
+        breaks = [b for b in fits if b not in joined]
+        if not keep or room - sum(heights[a:breaks[-1] if breaks else a]) > (pages.bottom - pages.top) / 3:
+            breaks = [b for b in fits if b not in joined or all(  # a merged cell cut keeps its text whole
+                sum(heights[r:b]) >= need[r, c] for r, c, cell in cells if a <= r < b < r + cell.rowspan)]
+        if not breaks and pages.y > pages.top:
+            pages.new()
+            continue
+        b = breaks[-1] if breaks else fits[-1] if fits else a + 1  # a block taller than a page is cut anyway
+        ys = [pages.y + sum(heights[a:i]) for i in range(a, b + 1)]
+        for r, c, cell in cells:
+            r0, r1 = max(r, a), min(r + cell.rowspan, b)
+            if r0 >= r1:
+                continue
+            box = (xs[c], ys[r0 - a], xs[c + cell.colspan], ys[r1 - a])
+            if shade < 255 and cell.key is None and cell.text.startswith("第二十条"):
+                pages.draw.rectangle(box, fill=shade)
+            for edge in ((0, 1, 2, 1), (0, 3, 2, 3), (0, 1, 0, 3), (2, 1, 2, 3)):
+                pages.draw.line([box[i] for i in edge], fill=0, width=line)
+            if r < a:  # a merged cell begun on the page before: its text is there
+                continue
+            lines = texts[r, c]
+            top = (box[1] + box[3]) / 2 - len(lines) * lh / 2
+            left_aligned = cell.key is None and r in valued
+            for i, text in enumerate(lines):
+                x = box[0] + pad if left_aligned else (box[0] + box[2] - font.getlength(text)) / 2
+                pages.draw.text((x, top + (i + 0.5) * lh), text, font=font, fill=0, anchor="lm")
+        pages.y = ys[-1]
+        a = b
+        if a < len(grid):
+            pages.new()
+
+
+def _draw_report(r: Report, rng: random.Random, dpi: int) -> list:
+    """The report's printed pages, greyscale, ``dpi`` px to the inch, before scanning."""
+    pt = dpi / 72
+    body, table = _font(round(rng.choice([12, 14, 16]) * pt)), _font(round(rng.choice([9, 10.5, 12]) * pt))
+    head = _font(round(rng.choice([18, 20, 22]) * pt))
+    lh = round(body.size * rng.uniform(1.5, 1.8))
+    line, shade, keep = rng.randint(1, 3), rng.choice([255, 255, 225, 210]), rng.random() < 0.5
+    pages = _Pages(dpi, rng)
+    parts = outline(r, rng)
+    for n, (kind, content) in enumerate(parts):
+        if kind == "t":
+            _draw_table(pages, content, table, line, shade, keep)
+            pages.y += lh / 2
+            continue
+        font, align = (head, "center") if n == 0 else (body, "right") if n >= len(parts) - 2 else (body, "indent")
+        if content in HEADINGS.values():
+            pages.room(4 * lh)  # a heading stays with what follows it
+        indent = 2 * font.size if align == "indent" else 0
+        width = pages.right - pages.left - (4 * font.size if align == "right" else 0)
+        step = max(lh, round(font.size * 1.4))  # a title's lines are as far apart as its size needs
+        for i, text in enumerate(_wrap(content, font, width, indent)):
+            pages.room(step)
+            x = {"center": (pages.left + pages.right - font.getlength(text)) / 2,
+                 "right": pages.right - 2 * font.size - font.getlength(text)}.get(align, pages.left + indent * (i == 0))
+            pages.draw.text((x, pages.y + step / 2), text, font=font, fill=0, anchor="lm")
+            pages.y += step
+        if n == 0:
+            pages.y += lh
+    if rng.random() < 0.7:  # page numbers in the foot
+        from PIL import ImageDraw
+
+        dash = rng.choice(["—", "-"])
+        for i, sheet in enumerate(pages.sheets, 1):
+            ImageDraw.Draw(sheet).text((pages.width / 2, (pages.bottom + pages.height) / 2), f"{dash} {i} {dash}",
+                                       font=body, fill=0, anchor="mm")
+    return pages.sheets
+
+
+def _scan_module():
+    try:
+        from benchmarks import scan
+    except ModuleNotFoundError:  # run as a script: benchmarks/ itself is on the path
+        import scan
+    return scan
+
+
+def _scanned(r: Report, rng: random.Random, dpi: int) -> tuple[list, int]:
+    """The printed pages as a scanner gives them, and the JPEG quality to store them at."""
+    scan = _scan_module()
+    sheets = _draw_report(r, rng, dpi)
+    blur, quality = rng.uniform(0, 0.8), rng.randint(60, 90)
+    return [scan.degrade(sheet, rng.uniform(-0.8, 0.8), blur, seed=rng.randrange(2**32)) for sheet in sheets], quality
+
+
+def render_scan(r: Report, rng: random.Random) -> bytes:
+    """An image-only PDF: the printed pages scanned at 150–300 dpi."""
+    dpi = rng.randint(150, 300)
+    pages, quality = _scanned(r, rng, dpi)
+    return _scan_module().to_pdf(pages, dpi, quality)
+
+
+def render_scanpng(r: Report, rng: random.Random) -> bytes:
+    """One long PNG, the scanned pages one under the other at 150 dpi, as some sites publish a report."""
+    from PIL import Image
+
+    pages, quality = _scanned(r, rng, 150)
+    tall = Image.new("L", (pages[0].width, sum(p.height for p in pages)), 255)
+    for i, page in enumerate(pages):
+        tall.paste(page, (0, i * page.height))
+    buffer = io.BytesIO()
+    _scan_module().jpeg_round_trip(tall, quality).save(buffer, "PNG", dpi=(150, 150))
+    return buffer.getvalue()
+
+
 RENDER = {"text": render_text, "markdown": render_markdown, "html": render_html, "docx": render_docx,
-          "spaced": lambda r, rng: render_text(r, rng, " "), "runtogether": render_runtogether}
+          "spaced": lambda r, rng: render_text(r, rng, " "), "runtogether": render_runtogether,
+          "scan": render_scan, "scanpng": render_scanpng}
 
 
 def _json(v):
@@ -602,10 +826,11 @@ def main() -> None:
     ap.add_argument("n", type=int)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, from " + ", ".join(FORMATS))
+    ap.add_argument("--formats", default=",".join(FORMATS),
+                    help="comma-separated, from " + ", ".join(FORMATS + SCAN_FORMATS))
     args = ap.parse_args()
     formats = args.formats.split(",")
-    unknown = set(formats) - set(FORMATS)
+    unknown = set(formats) - set(FORMATS + SCAN_FORMATS)
     if unknown:
         raise SystemExit(f"unknown formats: {', '.join(sorted(unknown))}")
     generate(args.n, args.out, args.seed, formats)

@@ -37,18 +37,25 @@ class ParseTimeout(BaseException):
     """Raised by the per-file alarm; a BaseException, so no parser's ``except Exception`` hides it."""
 
 
-def time_error(limits: Limits) -> str:
-    return f"time limit of {shown('seconds', limits.seconds)} exceeded ({setting('seconds')})"
+def time_error(limits: Limits, seconds: float | None = None) -> str:
+    """The error of a parse past its time limit: ``seconds`` (``limits.seconds``, or
+    ``limits.ocr_seconds`` for a file that holds images)."""
+    name = "seconds" if seconds is None or seconds == limits.seconds else "ocr_seconds"
+    return f"time limit of {shown(name, getattr(limits, name))} exceeded ({setting(name)})"
 
 
-def memory_error(limits: Limits) -> str:
-    return f"memory limit of {shown('memory', limits.memory)} exceeded ({setting('memory')})"
+def memory_error(limits: Limits, memory: int | None = None) -> str:
+    """The error of a parse past its memory limit: ``memory`` (``limits.memory``, or
+    ``limits.ocr_memory`` for a file that holds images)."""
+    name = "memory" if memory is None or memory == limits.memory else "ocr_memory"
+    return f"memory limit of {shown(name, getattr(limits, name))} exceeded ({setting(name)})"
 
 
-def limit_memory(limits: Limits) -> None:
-    """Limit this process's address space to ``limits.memory`` (never above its hard limit)."""
+def limit_memory(limits: Limits, memory: int | None = None) -> None:
+    """Limit this process's address space to ``memory`` (``limits.memory``; never above its hard limit)."""
+    memory = limits.memory if memory is None else memory
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = limits.memory if hard == resource.RLIM_INFINITY else min(limits.memory, hard)
+    soft = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
@@ -108,7 +115,8 @@ def _no_main():
 
 def _child(conn, data: bytes, name: str, limits: Limits, slim: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    limit_memory(limits)
+    memory = limits.memory_for(data)
+    limit_memory(limits, memory)
     try:
         try:
             parsed = parse_bytes(data, name, limits)
@@ -119,13 +127,14 @@ def _child(conn, data: bytes, name: str, limits: Limits, slim: bool) -> None:
             message = ("error", str(e))
         conn.send((*message, peak_rss()))
     except MemoryError:
-        conn.send(("error", f"{name}: file: {memory_error(limits)}", peak_rss()))
+        conn.send(("error", f"{name}: file: {memory_error(limits, memory)}", peak_rss()))
 
 
 def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None, slim: bool = True) -> Outcome:
     """Parse ``data`` in a child process within ``limits.seconds`` and ``limits.memory``
     (``slim``: without the intermediate stages, which storing does not need)."""
     limits = limits or Limits.from_env()
+    seconds = limits.seconds_for(data)
     started = time.monotonic()
     receiver, sender = _context().Pipe(duplex=False)
     child = _context().Process(target=_child, args=(sender, data, name, limits, slim), daemon=True)
@@ -133,22 +142,22 @@ def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None
         child.start()
     sender.close()
     try:
-        message = receiver.recv() if receiver.poll(limits.seconds) else None
+        message = receiver.recv() if receiver.poll(seconds) else None
     except (EOFError, OSError):
         message = None
     finally:
         receiver.close()
-        timed_out = child.is_alive() and time.monotonic() - started >= limits.seconds
+        timed_out = child.is_alive() and time.monotonic() - started >= seconds
         child.kill()
         child.join()
-    seconds = time.monotonic() - started
+    took = time.monotonic() - started
     if message is None:
-        why = time_error(limits) if timed_out else _stopped(child.exitcode, limits)
-        return Outcome(None, f"{name}: file: {why}", timed_out=timed_out, seconds=seconds)
+        why = time_error(limits, seconds) if timed_out else _stopped(child.exitcode, limits)
+        return Outcome(None, f"{name}: file: {why}", timed_out=timed_out, seconds=took)
     kind, payload, peak = message
     if kind == "ok":
-        return Outcome(replace(payload, raw_bytes=data), None, seconds=seconds, peak_bytes=peak)
-    return Outcome(None, payload, unexpected=kind == "unexpected", seconds=seconds, peak_bytes=peak)
+        return Outcome(replace(payload, raw_bytes=data), None, seconds=took, peak_bytes=peak)
+    return Outcome(None, payload, unexpected=kind == "unexpected", seconds=took, peak_bytes=peak)
 
 
 def parse_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None,
@@ -192,18 +201,19 @@ def _worker(conn, task: Callable[[str, Limits], object], limits: Limits) -> None
             return
         if job is None:
             return
-        index, path = job
+        index, path, seconds, memory = job
         healthy = True
         try:
             try:
-                signal.setitimer(signal.ITIMER_REAL, limits.seconds)
+                limit_memory(limits, memory)  # the soft limit, per file: a worker may raise it up to its hard one
+                signal.setitimer(signal.ITIMER_REAL, seconds)
                 result = task(path, limits)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         except ParseTimeout:
-            result, healthy = f"{path}: file: {time_error(limits)}", False
+            result, healthy = f"{path}: file: {time_error(limits, seconds)}", False
         except MemoryError:
-            result, healthy = f"{path}: file: {memory_error(limits)}", False
+            result, healthy = f"{path}: file: {memory_error(limits, memory)}", False
         try:
             conn.send((index, result, healthy))
         except (BrokenPipeError, OSError):
@@ -280,8 +290,9 @@ class Workers:
             for proc in self.procs:
                 if proc.ready and proc.job is None and queue and queue[0][0] < following + ahead:
                     proc.job = queue.popleft()
-                    proc.deadline = time.monotonic() + self.limits.seconds + GRACE
-                    proc.conn.send(proc.job)
+                    proc.seconds, memory = self.limits.for_path(proc.job[1])
+                    proc.deadline = time.monotonic() + proc.seconds + GRACE
+                    proc.conn.send((*proc.job, proc.seconds, memory))
             while following in done:
                 yield done.pop(following)
                 following += 1
@@ -311,5 +322,5 @@ class Workers:
                     done[index] = (path, f"{path}: file: {_stopped(proc.exitcode, self.limits)}")
                     self._replace(proc)
                 elif time.monotonic() >= proc.deadline:  # stuck where its alarm cannot reach (C code)
-                    done[index] = (path, f"{path}: file: {time_error(self.limits)}")
+                    done[index] = (path, f"{path}: file: {time_error(self.limits, proc.seconds)}")
                     self._replace(proc)

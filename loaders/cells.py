@@ -5,11 +5,15 @@ The layout is told from table 二's column headers (they differ between the 2019
 taken from the year, with a ``parse.layout_inferred`` finding."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from loaders.records import (
     AMBIGUOUS,
     BLANK,
+    ILLEGIBLE,
     INVALID,
     MISSING,
+    OCR,
     PLACEHOLDER,
     REPORTED,
     SPLIT,
@@ -17,15 +21,37 @@ from loaders.records import (
     FindingRecord,
 )
 from loaders.tables import TableReading
+from loaders.values import ILLEGIBLE as ILLEGIBLE_VALUE
 from loaders.values import INVALID as INVALID_VALUE
-from loaders.values import NUMBER, TEXT, too_long
+from loaders.values import NUMBER, TEXT, Value, too_long
 from loaders.values import PLACEHOLDER as PLACEHOLDER_VALUE
 from models.codebook import LAYOUTS, codebook
 
 # A placed value's kind → its cell's status. Text placed in a column (printed where a
 # number belongs) is ambiguous: its reader gave the finding.
 STATUS_OF = {NUMBER: REPORTED, PLACEHOLDER_VALUE: PLACEHOLDER, "blank": BLANK, INVALID_VALUE: INVALID,
-             TEXT: AMBIGUOUS, SPLIT: SPLIT}
+             TEXT: AMBIGUOUS, SPLIT: SPLIT, ILLEGIBLE_VALUE: ILLEGIBLE}
+
+
+def _cell(table: str, row: str, column: str, v: Value, location: str) -> tuple[CellRecord, FindingRecord | None]:
+    """A placed value's cell, and the finding it needs (a number too long; an image's
+    cell that OCR could not read). A number read by OCR has status ``ocr`` and keeps its
+    confidence; every cell of an image keeps its box."""
+    status = OCR if v.ocr is not None and v.kind == NUMBER else STATUS_OF[v.kind]
+    confidence = None if v.ocr is None or v.ocr.confidence is None else Decimal(f"{v.ocr.confidence:.3f}")
+    box = None if v.ocr is None else str(v.ocr.box)
+    raw = v.ocr.text if v.kind == ILLEGIBLE_VALUE and v.ocr is not None else v.raw
+    record = CellRecord(table, row, column, v.number, raw or None, status, v.note, location, confidence, box)
+    key = f"{table}/{row}/{column}"
+    if v.kind == INVALID_VALUE:
+        return record, FindingRecord("parse.number_too_long", f"{key} ({location}): {too_long(v)}; "
+                                     "the cell is left null", table, row, column, location=location)
+    if v.kind == ILLEGIBLE_VALUE:
+        why = v.ocr.why if v.ocr is not None and v.ocr.why else "OCR could not read it"
+        at = f" at {v.ocr.box.x0},{v.ocr.box.y0}–{v.ocr.box.x1},{v.ocr.box.y1} px" if v.ocr is not None else ""
+        return record, FindingRecord("ocr.low_confidence", f"{key} ({location}{at}): {why}; the cell is left null",
+                                     table, row, column, [key], location=location)
+    return record, None
 
 
 def _only_in(layout: str, keys: dict) -> set[str]:
@@ -97,13 +123,10 @@ def build_cells(readings: dict[str, TableReading], layout: str) -> tuple[list[Ce
                             f"({row_reading.location})")
             cells.append(CellRecord(table, row, column, None, None, MISSING, location=row_reading.location))
         else:
-            v = row_reading.values[column]
-            cells.append(CellRecord(table, row, column, v.number, v.raw or None, STATUS_OF[v.kind], v.note,
-                                    row_reading.location))
-            if v.kind == INVALID_VALUE:
-                findings.append(FindingRecord(
-                    "parse.number_too_long", f"{table}/{row}/{column} ({row_reading.location}): {too_long(v)}; "
-                    "the cell is left null", table, row, column, location=row_reading.location))
+            record, finding = _cell(table, row, column, row_reading.values[column], row_reading.location)
+            cells.append(record)
+            if finding is not None:
+                findings.append(finding)
 
     in_layout = {(t, r) for t, r, _ in keys}
     for reading in readings.values():

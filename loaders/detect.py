@@ -69,10 +69,38 @@ def decode(data: bytes, declared: str | None = None) -> Decoded:
     return Decoded(str(best), best.encoding)
 
 
+# Image files, by their first bytes: what agencies publish scans and table pictures as.
+IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"II*\x00", "tiff"), (b"MM\x00*", "tiff"),
+               (b"BM", "bmp"), (b"GIF87a", "gif"), (b"GIF89a", "gif"))
+_PDF_IMAGE = re.compile(rb"/Subtype\s*/Image\b")  # an image's stream dictionary: never inside an object stream
+_HTML_IMAGE = re.compile(rb"<img\b", re.I)
+
+
+def image_kind(data: bytes) -> str | None:
+    """png, jpeg, tiff, bmp, gif or webp when the bytes are an image file, else None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return next((kind for magic, kind in IMAGE_MAGIC if data.startswith(magic)), None)
+
+
+def holds_images(data: bytes) -> bool:
+    """Whether a file may need OCR: an image, a PDF with image objects, a Word file with
+    pictures, a page with ``<img>``. Told from the bytes alone, cheaply."""
+    if image_kind(data):
+        return True
+    if data.startswith(b"%PDF-"):
+        return bool(_PDF_IMAGE.search(data))
+    if data.startswith(b"PK\x03\x04"):
+        return b"word/media/" in data
+    return bool(_HTML_IMAGE.search(data[:2_000_000]))
+
+
 def detect_format(data: bytes) -> str:
-    """pdf, docx, html, markdown or text, from the bytes themselves."""
+    """pdf, docx, image, html, markdown or text, from the bytes themselves."""
     if data.startswith(b"%PDF-"):
         return "pdf"
+    if image_kind(data):
+        return "image"
     if data.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import unquote
 
 import orjson
 
@@ -67,7 +69,8 @@ class ParsedReport:
             "parser_version": PARSER_VERSION,
             "cells": [
                 {"table": c.table, "row": c.row, "column": c.column, "value": number(c.value),
-                 "raw": c.raw, "status": c.status, "note": c.note, "location": c.location}
+                 "raw": c.raw, "status": c.status, "note": c.note, "location": c.location,
+                 **({"confidence": c.confidence, "box": box_document(c.box)} if c.box else {})}
                 for c in self.cells
             ],
             "findings": [finding_document(f) for f in self.findings],
@@ -89,6 +92,14 @@ def number(value: Decimal | None) -> int | Decimal | None:
     return Decimal(plain(value))
 
 
+def box_document(box: str | None) -> dict | None:
+    """Where on a page image a cell was read (``loaders.blocks.PageBox``), as an object."""
+    if not box:
+        return None
+    page, x0, y0, x1, y1, width, height = (int(n) for n in box.split())
+    return {"page": page, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "width": width, "height": height, "unit": "px"}
+
+
 def dumps(document) -> str:
     """A document as JSON text (indented), its numbers exact: ``3664843848.32580008``."""
     return orjson.dumps(document, default=json_default, option=orjson.OPT_INDENT_2).decode()
@@ -100,14 +111,16 @@ def finding_document(f: FindingRecord) -> dict:
             "location": f.location}
 
 
-def parse_bytes(data: bytes, source_name: str = "<input>", limits: Limits | None = None) -> ParsedReport:
+def parse_bytes(data: bytes, source_name: str = "<input>", limits: Limits | None = None,
+                fetch: Callable[[str], bytes | None] | None = None) -> ParsedReport:
     """Parse one file's bytes within ``limits`` (default: the environment's). Raises
     LoadError (naming the file) when it is not a report or is past a limit; anything
     else a parser raises on hostile bytes becomes an ``UnexpectedError`` (a LoadError
-    too: ``unreadable <format>: <exception type>``), logged with its traceback."""
+    too: ``unreadable <format>: <exception type>``), logged with its traceback.
+    ``fetch`` gives the bytes of a picture a web page links (``siblings``)."""
     limits = limits or Limits.from_env()  # a bad setting is the operator's ValueError, not the file's
     try:
-        return _parse(data, source_name, limits)
+        return _parse(data, source_name, limits, fetch)
     except LoadError as e:
         raise e.with_file(source_name) from None
     except MemoryError:
@@ -125,8 +138,14 @@ def _format_of(data: bytes) -> str:
         return "file"
 
 
-def _parse(data: bytes, source_name: str, limits: Limits) -> ParsedReport:
-    fmt, encoding, blocks = read_source(data, limits)
+def _parse(data: bytes, source_name: str, limits: Limits, fetch=None) -> ParsedReport:
+    source = read_source(data, limits, fetch)
+    return parse_blocks(source.blocks, data, source_name, source.format, source.encoding, source.findings)
+
+
+def parse_blocks(blocks: list, data: bytes, source_name: str, fmt: str, encoding: str | None,
+                 source_findings: list[FindingRecord] | None = None) -> ParsedReport:
+    """The stages after the source: sections, tables, cells, identities, metadata."""
     preamble, sections = split_sections(blocks)
     hint = sections[1].text if 1 in sections else ""  # section 一's prose, for cells run together
     readings = {
@@ -145,6 +164,7 @@ def _parse(data: bytes, source_name: str, limits: Limits) -> ParsedReport:
         raise LoadError(str(e), "layout") from None
     cells, completeness = build_cells(readings, layout)
     findings += [f for r in readings.values() for f in r.findings] + completeness + check_identities(cells)
+    findings += source_findings or []
     return ParsedReport(
         source_name=source_name, source_format=fmt, encoding=encoding,
         sha256=hashlib.sha256(data).hexdigest(), size=len(data), raw_bytes=data, metadata=metadata, layout=layout,
@@ -169,6 +189,25 @@ def read_file(path: str | Path, limits: Limits) -> bytes:
         raise e.with_file(str(path)) from None
 
 
+def siblings(path: str | Path, limits: Limits) -> Callable[[str], bytes | None]:
+    """The bytes of a file a page links by a relative address in its own folder or
+    below (``images/t1.png``), within the file size limit; None for anything else (a
+    remote address, an absolute path, one that leaves the folder, a file not there)."""
+    folder = Path(path).resolve().parent
+
+    def fetch(src: str) -> bytes | None:
+        address = unquote(src.split("#")[0].split("?")[0]).strip()
+        if not address or "://" in address or address.startswith(("/", "\\", "//", "data:")):
+            return None
+        target = (folder / address).resolve()
+        if not target.is_relative_to(folder) or not target.is_file() or target.stat().st_size > limits.file_size:
+            return None
+        return target.read_bytes()
+
+    return fetch
+
+
 def parse_file(path: str | Path, limits: Limits | None = None) -> ParsedReport:
+    """Parse a file; a web page's pictures may be files beside it (``siblings``)."""
     limits = limits or Limits.from_env()
-    return parse_bytes(read_file(path, limits), str(path), limits)
+    return parse_bytes(read_file(path, limits), str(path), limits, siblings(path, limits))

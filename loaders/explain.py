@@ -25,12 +25,14 @@ def explain(p: ParsedReport) -> str:
             if row.values is None:
                 out.append(f"  {row.location:<9} {row.key}: AMBIGUOUS")
             else:
-                vals = " ".join(f"{k}={v.raw or '∅'}" for k, v in row.values.items())
+                vals = " ".join(f"{k}={v.raw or (v.ocr.text + '?' if v.ocr and v.ocr.text else '∅')}"
+                                for k, v in row.values.items())
                 out.append(f"  {row.location:<9} {row.key} [{row.label}]: {vals}")
     out += ["", "cells"]
     for c in p.cells:
         note = f"  note {c.note}" if c.note else ""
-        out.append(f"  {c.key:<58} {str(number(c.value)):>12}  {c.status:<11} raw {c.raw!r} at {c.location}{note}")
+        ocr = f"  confidence {c.confidence} box {c.box}" if c.box else ""  # read by OCR from a page image
+        out.append(f"  {c.key:<58} {str(number(c.value)):>12}  {c.status:<11} raw {c.raw!r} at {c.location}{note}{ocr}")
     out += ["", f"findings ({len(p.findings)})"]
     out += [f"  {f.rule:<28} {f.message}" for f in p.findings]
     return "\n".join(out)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from loaders.records import CellRecord, FindingRecord
+from loaders.records import OCR, CellRecord, FindingRecord
 from models.codebook import codebook
 from models.decimals import SUMS
 
@@ -102,5 +102,13 @@ assert set(CHECKS) == {k for k, i in codebook().identities.items() if not i.soft
 
 
 def check_identities(cells: list[CellRecord]) -> list[FindingRecord]:
+    """The identities the cells break. A finding among numbers read by OCR names those
+    cells and their confidence: one of them may be misread, not misprinted."""
     values: Values = {(c.table, c.row, c.column): c.value for c in cells}
-    return [f for check in CHECKS.values() for f in check(values) if f is not None]
+    findings = [f for check in CHECKS.values() for f in check(values) if f is not None]
+    read = {c.key: c for c in cells if c.status == OCR}
+    for f in findings:
+        if named := [read[k] for k in f.cells if k in read]:
+            shown = ", ".join(f"{c.key} ({c.confidence})" for c in sorted(named, key=lambda c: c.confidence or 0))
+            f.message += f"; read by OCR (confidence): {shown}"
+    return findings

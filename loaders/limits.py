@@ -36,6 +36,32 @@ class Limits:
     depth: int = 256  # nesting of XML/HTML elements
     seconds: float = 20  # wall-clock time of one parse (keep it below gunicorn's OGI_TIMEOUT)
     memory: int = 1024 * MB  # address space of the process that parses (bytes)
+    ocr_pages: int = 30  # pages of one file read by OCR (a scanned report: 4–20)
+    ocr_seconds: float = 300  # wall-clock time of one parse of a file that holds images (OCR: ~10 s a page)
+    ocr_memory: int = 3 * 1024 * MB  # address space of a parse of a file that holds images (the OCR models)
+    image_pixels: int = 60_000_000  # pixels of one page image (an A4 page at 600 dpi: 35 million)
+
+    def seconds_for(self, data: bytes) -> float:
+        """The time limit of a parse of ``data``: ``ocr_seconds`` for a file that holds
+        images (it may need OCR: told from its bytes, before any parsing), else ``seconds``."""
+        from loaders.detect import holds_images
+
+        return max(self.seconds, self.ocr_seconds) if holds_images(data) else self.seconds
+
+    def memory_for(self, data: bytes) -> int:
+        """The memory limit of a parse of ``data``: ``ocr_memory`` for a file that holds images."""
+        from loaders.detect import holds_images
+
+        return max(self.memory, self.ocr_memory) if holds_images(data) else self.memory
+
+    def for_path(self, path) -> tuple[float, int]:
+        """(seconds, memory) for a file (read up to ``file_size``: a larger one is refused at once)."""
+        try:
+            with open(path, "rb") as f:
+                data = f.read(self.file_size + 1)
+        except OSError:
+            return self.seconds, self.memory
+        return self.seconds_for(data), self.memory_for(data)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
@@ -52,7 +78,7 @@ class Limits:
             if name not in names:
                 raise ValueError(f"no limit named {name!r} (limits: {', '.join(names)})")
             try:
-                value = _amount(str(text), float if name == "seconds" else int)
+                value = _amount(str(text), float if name in ("seconds", "ocr_seconds") else int)
             except ValueError:
                 raise ValueError(f"{setting(name)}={text!r} in the {source}: not a number") from None
             if value <= 0 or (name == "depth" and value > MAX_DEPTH):
@@ -92,9 +118,9 @@ def _amount(text: str, kind):
 
 def shown(name: str, amount: int | float) -> str:
     """An amount of limit ``name`` as a person reads it: ``1 GiB``, ``30 s``, ``2500``."""
-    if name == "seconds":
+    if name in ("seconds", "ocr_seconds"):
         return f"{amount:g} s"
-    if name in ("file_size", "page_content", "unzipped_member", "unzipped_total", "memory"):
+    if name in ("file_size", "page_content", "unzipped_member", "unzipped_total", "memory", "ocr_memory"):
         for unit, size in (("GiB", 1024 * MB), ("MiB", MB), ("KiB", 1024)):
             if amount >= size:
                 return f"{amount / size:.3g} {unit}"

@@ -4,11 +4,13 @@ A file that fails is reported with its reason and stores nothing; the others go 
 Parsing can run in several processes (``jobs``); storing is one writer, in order."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
+from urllib.parse import unquote
 
 from loaders.bounded import Workers
 from loaders.document import ParsedReport, parse_file
@@ -20,7 +22,10 @@ from models.rollup_ops import batch as rollup_batch
 from models.schema import touch_data_version
 
 # File names a directory is searched for; a file named on the command line is always tried.
-REPORT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".shtml", ".pdf", ".docx"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
+PAGE_SUFFIXES = {".html", ".htm", ".shtml"}
+REPORT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".pdf", ".docx"} | PAGE_SUFFIXES | IMAGE_SUFFIXES
+_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
 FAILED = "failed"
 BATCH = 100  # reports a commit
 
@@ -61,16 +66,36 @@ class LoadSummary:
 
 
 def find_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Files named, and report files under directories named (recursively, sorted)."""
+    """Files named, and report files under directories named (recursively, sorted). An
+    image that a web page among them shows (``<img src>``) is read as part of that page,
+    not as a report of its own."""
     for p in map(Path, paths):
         if p.is_dir():
-            yield from sorted(
+            found = sorted(
                 f for f in p.rglob("*")
                 if f.is_file() and f.suffix.lower() in REPORT_SUFFIXES
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
+            shown = _shown_images(f for f in found if f.suffix.lower() in PAGE_SUFFIXES)
+            yield from (f for f in found if f.resolve() not in shown)
         else:
             yield p
+
+
+def _shown_images(pages: Iterable[Path]) -> set[Path]:
+    """The files the pages' ``<img>`` elements show, by their relative addresses."""
+    out = set()
+    for page in pages:
+        try:
+            with page.open("rb") as f:
+                head = f.read(Limits().file_size)
+        except OSError:
+            continue
+        for src in _SRC.findall(head):
+            address = unquote(src.decode("utf-8", "replace").split("#")[0].split("?")[0])
+            if address and "://" not in address and not address.startswith(("/", "data:")):
+                out.add((page.parent / address).resolve())
+    return out
 
 
 def parse_for_store(path: str, limits: Limits | None = None) -> ParsedReport | str:

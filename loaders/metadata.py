@@ -51,13 +51,20 @@ def _lines(blocks: list[Block]) -> list[tuple[str, Block]]:
 def read_title(preamble: list[Block]) -> tuple[str, int, str]:
     """(agency, year, title) from the report's title line, before section 一. A title
     broken after the agency (``淮安市洪泽区人民政府`` / ``2024年政府信息公开…``) takes
-    the agency from the line above it; one with no agency at all, from the letterhead."""
+    the agency from the line above it; one with no agency at all, from the letterhead. A
+    title wrapped onto a second line anywhere else is read joined."""
     letterhead = previous = None
-    for text, block in _lines(preamble):
+    lines = _lines(preamble)
+    for i, (text, block) in enumerate(lines):
         compact = fold(text).strip("#《》")
         if letterhead is None and (m := _LETTERHEAD.match(compact)):
             letterhead = m["agency"]
-        if m := _TITLE.match(compact):
+        m = _TITLE.match(compact)
+        if not m and i + 1 < len(lines) and "年" in compact:  # a title wrapped anywhere (``…工`` / ``作年度报告``)
+            joined = fold(text + lines[i + 1][0]).strip("#《》")
+            if m := _TITLE.match(joined):
+                text = text + lines[i + 1][0]
+        if m:
             agency = _title_agency(m["before"], m["after"]) or previous or letterhead
             if not agency:
                 raise LoadError("the title names no agency", block.location)

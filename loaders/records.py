@@ -12,7 +12,9 @@ AMBIGUOUS = "ambiguous"      # printed, but which value belongs here cannot be t
 MISSING = "missing"          # the row or table is not in the file
 INVALID = "invalid"          # printed as a number too long to be a count or amount
 SPLIT = "split"              # cut from digits printed run together (loaders.runtogether); the note says how
-STATUSES = (REPORTED, BLANK, PLACEHOLDER, AMBIGUOUS, MISSING, INVALID, SPLIT)
+OCR = "ocr"                  # a number read by OCR from an image, at or above the confidence threshold
+ILLEGIBLE = "illegible"      # printed in an image, but OCR could not read it with confidence: null
+STATUSES = (REPORTED, BLANK, PLACEHOLDER, AMBIGUOUS, MISSING, INVALID, SPLIT, OCR, ILLEGIBLE)
 
 
 @dataclass
@@ -25,6 +27,8 @@ class CellRecord:
     status: str
     note: str | None = None
     location: str | None = None
+    confidence: Decimal | None = None  # OCR's confidence in what it read (0–1, three places)
+    box: str | None = None  # where on the page image it was read (``loaders.blocks.PageBox``)
 
     @property
     def key(self) -> str:
@@ -60,6 +64,9 @@ RULES = {
     "parse.unrecognised_row": "a row with values whose label matches no row of the table; not stored",
     "parse.unexpected_row": "a known row that the report's layout does not have; not stored",
     "parse.layout_inferred": "neither table 二 nor 三 shows the layout; it is taken from the year",
+    "ocr.low_confidence": "a cell of an image that OCR read with a confidence under the threshold, or whose ink "
+                          "it read as nothing; the cell is null with status illegible, and the finding gives "
+                          "what was read",
     "completeness.missing_table": "a table is not in the file; its cells are missing",
     "completeness.missing_row": "a row is not in the file; its cells are missing",
     "completeness.missing_column": "table 二's header lacks a column of the row; the cell is missing",

@@ -26,7 +26,7 @@ from models.schema import touch_data_version
 
 LOADED, UNCHANGED, REVISED = "loaded", "unchanged", "revised"
 CELL_FIELDS = (Cell.report, Cell.table_key, Cell.row_key, Cell.column_key, Cell.value, Cell.raw, Cell.status,
-               Cell.note, Cell.location)
+               Cell.note, Cell.location, Cell.confidence, Cell.box)
 FINDING_FIELDS = (Finding.report, Finding.rule, Finding.table_key, Finding.row_key, Finding.column_key,
                   Finding.cells, Finding.expected, Finding.printed, Finding.message, Finding.location)
 SECTION_FIELDS = (Section.report, Section.number, Section.title, Section.text)
@@ -77,7 +77,8 @@ def store_report(parsed: ParsedReport, actor: audit.Actor = audit.OPERATOR) -> S
             parser_version=PARSER_VERSION,
         )
         _insert(Cell, CELL_FIELDS, [
-            (report.id, c.table, c.row, c.column, c.value, c.raw, c.status, c.note, c.location)
+            (report.id, c.table, c.row, c.column, c.value, c.raw, c.status, c.note, c.location, c.confidence,
+             c.box)
             for c in parsed.cells
         ])
         _insert(Finding, FINDING_FIELDS, [

@@ -28,8 +28,10 @@ from loaders.labels import LabelIndex, Match, column_index, fold, norm, row_inde
 from loaders.records import FindingRecord
 from loaders.values import (
     BLANK,
+    ILLEGIBLE,
     INVALID,
     NUMBER,
+    PLACEHOLDER,
     SPANNED,
     TEXT,
     VALUE_KINDS,
@@ -104,11 +106,11 @@ class TableReading:
 
     def unplaced(self, key: str, row: Row, cells: list[Value]) -> None:
         """Numbers printed before a row's label: no cell holds them, so a finding names them."""
-        numbers = [v for v in cells if v.kind in (NUMBER, INVALID)]
+        numbers = [v for v in cells if v.kind in (NUMBER, INVALID, ILLEGIBLE)]
         if numbers:
             self.findings.append(FindingRecord(
                 "parse.unplaced_value",
-                f"row {key} ({row.location}: {row.printed!r}): {', '.join(shown(v.raw) for v in numbers)} "
+                f"row {key} ({row.location}: {row.printed!r}): {', '.join(_shown(v) for v in numbers)} "
                 f"printed before the row's label; no cell holds {'it' if len(numbers) == 1 else 'them'}",
                 table=self.table, row=key, location=row.location))
 
@@ -118,6 +120,27 @@ class TableReading:
             f"{row.location}: a row with values whose label matches no row of table {self.table}: "
             f"{row.printed!r}; its values are not stored",
             table=self.table, location=row.location))
+
+
+def _gated(value: Value) -> Value:
+    """A value OCR read with a confidence under the threshold is illegible: a row printed
+    without rules (read as a line of text) is read with the line's least confidence.
+    (A ruled grid's cells were gated one by one: ``loaders.ocr.page``.)"""
+    from loaders.ocr import min_confidence
+
+    o = value.ocr
+    if value.kind in (NUMBER, PLACEHOLDER, INVALID) and o is not None and o.confidence is not None \
+            and o.confidence < (threshold := min_confidence()):
+        why = f"read as {value.raw!r} in a line read with confidence {o.confidence:.3f} (under {threshold})"
+        return Value(ILLEGIBLE, ocr=replace(o, text=value.raw, why=why))
+    return value
+
+
+def _shown(value: Value) -> str:
+    """A value as printed, for a message (an illegible cell of an image: what OCR read)."""
+    if value.kind == ILLEGIBLE:
+        return f"an illegible cell (read as {value.ocr.text!r})" if value.ocr else "an illegible cell"
+    return shown(value.raw)
 
 
 def _with_note(value: Value, note: str | None) -> Value:
@@ -185,6 +208,8 @@ def _after_label(values: list[Value], leading: list[int], end: int) -> list[Valu
 
 def _classify(row: Row) -> tuple[list[Value], list[int]]:
     values = [read_value(c) for c in row.cells]
+    if row.ocr is not None:  # a row of an image: each value keeps what OCR read
+        values = [v if o is None else _gated(replace(v, ocr=o)) for v, o in zip(values, row.ocr, strict=True)]
     return values, [i for i, v in enumerate(values) if v.kind == TEXT]
 
 
@@ -224,12 +249,12 @@ def table_rows(blocks: list[Block], labels: LabelIndex) -> list[Row]:
     """A section's table rows: its rows, and prose lines that are rows printed with spaces."""
     rows = []
     for block in blocks:
-        if isinstance(block, Row):
-            rows.append(replace(block, cells=_unglue(block.cells, labels)))
+        if isinstance(block, Row):  # (a row of an image has its cells from the grid: nothing to unglue)
+            rows.append(block if block.ocr is not None else replace(block, cells=_unglue(block.cells, labels)))
         elif not is_page_number(block.text):
             cells = _unglue(split_spaced(block.text) or (block.text.strip(),), labels)
-            if len(cells) > 1:
-                rows.append(Row(cells, block.line, block.where))
+            if len(cells) > 1:  # a line OCR read: each cell keeps the line's read (confidence, box)
+                rows.append(Row(cells, block.line, block.where, ocr=(block.ocr,) * len(cells) if block.ocr else None))
     return rows
 
 
@@ -254,7 +279,7 @@ def locate_label(row: Row, texts: list[int], labels: LabelIndex) -> tuple[Match,
 
 
 def _has_numbers(values: list[Value]) -> bool:
-    return any(v.kind in (NUMBER, INVALID) for v in values)
+    return any(v.kind in (NUMBER, INVALID, ILLEGIBLE) for v in values)
 
 
 def _has_values(values: list[Value]) -> bool:

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from loaders.blocks import SPAN
+from loaders.blocks import SPAN, UNREAD, OcrRead
 from models.decimals import FRACTION_DIGITS, INTEGER_DIGITS
 
 BLANK, PLACEHOLDER, NUMBER, TEXT, SPANNED = "blank", "placeholder", "number", "text", "spanned"
 INVALID = "invalid"  # printed as a number, but too long to be one
-VALUE_KINDS = (NUMBER, PLACEHOLDER, INVALID)  # what a value cell of a table prints
+ILLEGIBLE = "illegible"  # printed in an image, but OCR could not read it with confidence
+VALUE_KINDS = (NUMBER, PLACEHOLDER, INVALID, ILLEGIBLE)  # what a value cell of a table prints
 
 # The largest real figures are money in 元 (a few 10^11 for a province's fees) and
 # counts (10^7 at most); 15 digits before the point stay far above them and within what
@@ -55,6 +56,7 @@ class Value:
     number: Decimal | None = None
     raw: str = ""
     note: str | None = None
+    ocr: OcrRead | None = field(default=None, compare=False)  # what OCR read, for a cell of an image
 
     @property
     def is_blank(self) -> bool:
@@ -65,6 +67,8 @@ class Value:
 def read_value(cell: str) -> Value:
     if cell == SPAN:
         return Value(SPANNED)
+    if cell == UNREAD:
+        return Value(ILLEGIBLE)
     raw = cell.strip()
     if not raw:
         return Value(BLANK, raw=raw)

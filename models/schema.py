@@ -27,7 +27,7 @@ from models.rollup import CellRollup
 from models.section import Section
 from models.source import SourceFile
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _add_column(db, table: str, name: str, field) -> None:
@@ -93,9 +93,16 @@ def _v7_key_scopes(db) -> None:
             "--admin", unscoped)
 
 
+def _v8_ocr(db) -> None:
+    """Version 8: cells read by OCR: ``cell.confidence`` and ``cell.box`` (null for the
+    cells stored before, all read from text)."""
+    _add_column(db, "cell", "confidence", Cell.confidence)
+    _add_column(db, "cell", "box", Cell.box)
+
+
 # version -> the function(db) that migrates a database from the version before
 MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api, 5: _v5_indicators_cross_year,
-              6: _v6_exact_numbers, 7: _v7_key_scopes}
+              6: _v6_exact_numbers, 7: _v7_key_scopes, 8: _v8_ocr}
 
 
 class Meta(BaseModel):

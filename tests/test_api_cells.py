@@ -18,7 +18,7 @@ def test_the_2020_report_of_jinjiang_grants_142(client):
     assert cell == {"report_id": cell["report_id"], "agency_id": cell["agency_id"], "agency_name": "晋江市人民政府",
                     "region": "晋江市", "year": 2020, "layout": "2019", "table": "requests", "row": "granted",
                     "column": "total", "value": 142, "status": "reported", "raw": "142", "note": None,
-                    "location": "line 97"}
+                    "location": "line 97", "confidence": None, "box": None}
 
 
 def test_every_seed_cell_is_served(client):

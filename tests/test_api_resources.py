@@ -90,7 +90,7 @@ def test_report_detail(client):
     assert requests["rows"][0]["key"] == "new_received"
     assert requests["rows"][0]["en"] == "New requests received this year"
     assert requests["rows"][0]["cells"]["total"] == {"value": 5, "raw": "5", "status": "reported", "note": None,
-                                                     "location": "line 56"}
+                                                     "location": "line 56", "confidence": None, "box": None}
     assert len(requests["rows"]) == 25
     disclosure = body["tables"][0]
     fees = next(r for r in disclosure["rows"] if r["key"] == "fees")
@@ -170,4 +170,5 @@ def test_codebook(client):
     assert body["tables"]["disclosure"]["columns"]["fee_amount"]["unit"] == "万元"
     assert body["row_groups"]["other"] == ["other", "other.no_correction", "other.fee_unpaid", "other.other"]
     assert "requests.balance" in body["identities"] and "parse.ambiguous" in body["rules"]
-    assert body["statuses"] == ["reported", "blank", "placeholder", "ambiguous", "missing", "invalid", "split"]
+    assert body["statuses"] == ["reported", "blank", "placeholder", "ambiguous", "missing", "invalid", "split", "ocr",
+                                "illegible"]

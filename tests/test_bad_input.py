@@ -31,7 +31,7 @@ def test_binary_file():
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
     with pytest.raises(LoadError) as e:
         parse_bytes(png, "scan.txt")
-    assert str(e.value) == "scan.txt: content: binary content that is not a text report"
+    assert str(e.value) == "scan.txt: image: not a readable image: damaged, or not an image format that can be read"
 
 
 def test_text_that_is_not_a_report():

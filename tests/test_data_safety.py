@@ -71,7 +71,7 @@ def test_reads_while_a_load_runs_all_succeed(db, db_url, reports):
     statuses, totals = [], []
     try:
         while loader.poll() is None:
-            for path in ("/v1/cells?row=granted&column=total&limit=5", "/v1/aggregates?group_by=year",
+            for path in ("/v1/cells?row=granted&column=total&limit=5", "/v1/aggregates?group_by=year&table=requests",
                          "/v1/reports?limit=3&sort=-id"):
                 response = client.get(path)
                 statuses.append(response.status_code)

@@ -22,6 +22,7 @@ from models import Cell, Finding, Meta, Report, database, open_database
 from models.decimals import NumberOutOfBounds
 from models.exact_migration import is_exact
 from models.rollup import CellRollup
+from models.schema import SCHEMA_VERSION
 from tests.conftest import seed
 
 MONEY = "3664843848.32580008"  # 18 significant digits: a float keeps 3664843848.3258
@@ -137,7 +138,7 @@ def test_money_sums_to_the_cent(db, db_url, tmp_path):
                        ]).failed == 0
     client = create_app({"DATABASE_URL": db_url, "TESTING": True}).test_client()
     assert [a["value"] for a in exact(client.get(f"/v1/aggregates?{PROCUREMENT}"))["data"]] == [Decimal("3514803.02")]
-    assert "\r\n3514803.02,2,2" in client.get(f"/v1/aggregates?{PROCUREMENT}&format=csv").data.decode()
+    assert "\r\n3514803.02,2,2,元" in client.get(f"/v1/aggregates?{PROCUREMENT}&format=csv").data.decode()
 
 
 def rollup_and_cell_sums() -> tuple[dict, dict]:
@@ -201,8 +202,9 @@ def test_long_numbers_printed_in_a_report_never_make_a_500(db, db_url, tmp_path)
                          "EXPORT_DIR": str(tmp_path / "exports")}).test_client()
     reports = [r["id"] for r in exact(client.get("/v1/reports"))["data"]]
     assert reports
-    paths = ["/v1/cells?limit=10000", "/v1/cells?format=csv", "/v1/cells?format=jsonstat", "/v1/aggregates",
-             "/v1/aggregates?group_by=agency", "/v1/aggregates?metric=avg", "/v1/indicators", "/v1/findings",
+    paths = ["/v1/cells?limit=10000", "/v1/cells?format=csv", "/v1/cells?format=jsonstat",
+             "/v1/aggregates?group_by=column", "/v1/aggregates?group_by=agency,column",
+             "/v1/aggregates?metric=avg&group_by=column", "/v1/indicators", "/v1/findings",
              "/v1/bulk/cells.csv", "/v1/bulk/findings.csv", "/v1/bulk/cells.parquet", "/"]
     paths += [p for r in reports for p in (f"/v1/reports/{r}", f"/v1/reports/{r}/tables.xlsx", f"/reports/{r}")]
     for path in paths:
@@ -243,7 +245,7 @@ def test_a_version_5_database_is_made_exact(db, db_url, tmp_path):
     Meta.update(value="5").where(Meta.key == "schema_version").execute()
 
     open_database(db_url)
-    assert Meta.get(Meta.key == "schema_version").value == "7"
+    assert Meta.get(Meta.key == "schema_version").value == str(SCHEMA_VERSION)
     assert all(is_exact(t, c, postgres) for t, c in [("cell", "value"), ("finding", "expected"),
                                                       ("finding", "printed"), ("cell_rollup", "total")])
     now = {c.id: c.value for c in Cell.select()}

@@ -17,7 +17,7 @@ def read(client, url):
     assert len(body["id"]) == len(body["size"]) == len(body["dimension"])
     for name, size in zip(body["id"], body["size"], strict=True):
         index = body["dimension"][name]["category"]["index"]
-        assert sorted(index.values()) == list(range(len(index))) and size == max(len(index), 1)
+        assert sorted(index.values()) == list(range(len(index))) and size == len(index)
     assert all(0 <= int(k) < math.prod(body["size"]) for k in body["value"])
     return body, pyjstat.Dataset.read(response.get_data(as_text=True)).write("dataframe")
 
@@ -73,3 +73,10 @@ def test_jsonstat_is_refused_where_it_is_not_offered(client):
     response = client.get("/v1/reports?format=jsonstat")
     assert response.status_code == 400
     assert response.json["invalid_params"][0]["name"] == "format"
+
+
+def test_an_empty_result_is_a_valid_dataset(client):
+    """No categories: every size is 0 (the number of categories), and there is no value."""
+    body = client.get("/v1/cells?year=1999&format=jsonstat").json
+    assert body["size"] == [0] * len(body["id"]) and body["value"] == {}
+    assert all(body["dimension"][d]["category"]["index"] == {} for d in body["id"])

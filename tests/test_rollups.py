@@ -56,7 +56,8 @@ def test_national_aggregates_are_read_from_the_rollup(app):
     assert app.test_client().get(query + "&metric=max").json["meta"]["total"] == 3  # max: from the cells
 
 
-@pytest.mark.parametrize("query", ["year=1999", "agency=nobody", "year=1999&metric=max"])
+@pytest.mark.parametrize("query", ["table=requests&year=1999", "table=requests&agency=nobody",
+                                   "table=requests&year=1999&metric=max", "year=1999&metric=count"])
 def test_nothing_matched_is_no_group_either_way(app, query):
     assert app.test_client().get(f"/v1/aggregates?{query}").json == {
         "data": [], "meta": {"total": 0, "limit": 100, "offset": 0, "next": None}}

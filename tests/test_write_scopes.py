@@ -18,6 +18,7 @@ from api.observability import JSONFormatter
 from loaders.load import load_paths
 from models import ApiKey, Report, WriteEvent
 from models.apikey import Scope, ScopeError
+from models.schema import SCHEMA_VERSION
 from tests.conftest import SEEDS, seed
 from tests.test_api_write import auth, corrected_004
 from tests.test_cli import ogi
@@ -409,7 +410,7 @@ def test_a_version_5_or_6_database_gets_scopes_and_a_history(db, db_url, version
     Meta.update(value=str(version)).where(Meta.key == "schema_version").execute()
 
     open_database(db_url)
-    assert Meta.get(Meta.key == "schema_version").value == "7"
+    assert Meta.get(Meta.key == "schema_version").value == str(SCHEMA_VERSION)
     assert ApiKey.find(key).scope is None and ApiKey.find(key).scoped == Scope()  # writes nothing until scoped
     events = [(e.action, e.actor, e.via, e.api_key_id, e.report_id)
               for e in WriteEvent.select().order_by(WriteEvent.id)]

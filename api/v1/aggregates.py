@@ -8,6 +8,7 @@ Sums are exact on both backends (``models/fields.py``): a Decimal, never a float
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_smorest import abort
 from peewee import Case, fn
 from webargs.fields import DelimitedList
 
@@ -20,6 +21,7 @@ from api.lists import order, refuse_ungrouped_sort, respond
 from api.rollups import ROLLUP_GROUPS, filtered, rollup_can_answer
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 from models import Agency, Cell, Report
+from models.codebook import codebook
 from models.fields import exact_avg, exact_div, exact_max, exact_min, exact_sum
 from models.rollup import CellRollup
 
@@ -46,6 +48,38 @@ AggregateArgs = list_args(
     metric=ma.fields.String(load_default="sum", validate=ma.validate.OneOf(list(METRICS)),
                             metadata={"description": "sum (default), count (of values), avg, min or max."}),
 )
+
+
+def _units() -> dict[str, str]:
+    """Each column key's unit (money as printed: 万元, 元; anything else ``count``); a
+    key names the same thing, in the same unit, in every table."""
+    out: dict[str, str] = {}
+    for table in codebook().tables.values():
+        for key, column in table.columns.items():
+            unit = column.unit or "count"
+            if out.setdefault(key, unit) != unit:
+                raise ValueError(f"column {key} is in {out[key]} and in {unit}")
+    return out
+
+
+UNIT_OF = _units()
+
+
+def selected_units(args: dict) -> set[str]:
+    """The units of the columns the filters may select (table, row and column filters)."""
+    tables = args.get("table") or list(codebook().tables)
+    rows = set(args.get("row") or [])
+    units = set()
+    for key in tables:
+        for column_key, column in codebook().tables[key].columns.items():
+            if args.get("column") and column_key not in args["column"]:
+                continue
+            if rows and column.rows is not None and not rows & set(column.rows):
+                continue
+            if rows and not rows & set(codebook().tables[key].rows):
+                continue
+            units.add(UNIT_OF[column_key])
+    return units
 
 
 def rollup_query(args: dict):
@@ -84,7 +118,19 @@ def list_aggregates(args):
     from a rollup kept at load time; anything else from the cells."""
     query, columns, groups = rollup_query(args) if rollup_can_answer(args) else cells_query(args)
     refuse_ungrouped_sort(args, columns)
-    return respond(order(query.dicts(), args, columns, groups), args, list, list(columns),
+    units = selected_units(args)
+    by_column = "column" in args["group_by"]
+    if args["metric"] != "count" and len(units) > 1 and not by_column:
+        abort(400, message=f"the cells selected are in different units ({', '.join(sorted(units))}): "
+                           "a sum over them would mean nothing; filter by column, or group_by=column",
+              invalid_params=[{"name": "column", "reason": "selects cells of more than one unit"}])
+
+    def records(page: list[dict]) -> list[dict]:  # each figure with its unit (a count's unit is ``count``)
+        only = next(iter(units)) if len(units) == 1 else None
+        return [{**r, "unit": "count" if args["metric"] == "count" else UNIT_OF[r["column"]] if by_column else only}
+                for r in page]
+
+    return respond(order(query.dicts(), args, columns, groups), args, records, [*columns, "unit"],
                    jsonstat=lambda page, meta: jsonstat(page, meta, args))
 
 

@@ -49,7 +49,8 @@ def get_csv(args, name):
 
 
 @blp.route("/cells.parquet")
-@blp.doc(responses={"200": {"description": "All current cells as Parquet (zstd; value as decimal(24,6)).",
+@blp.doc(responses={"200": {"description": "All current cells as Parquet (zstd; value and confidence as "
+                            "decimal(38,10), exact; box as its text).",
                             "content": {PARQUET: {"schema": {"type": "string", "format": "binary"}}}}})
 @not_modified(blp)
 def get_parquet():

@@ -1,4 +1,7 @@
-"""Cells in tidy long form: one record per (report, table, row, column)."""
+"""Cells in tidy long form: one record per (report, table, row, column).
+
+A cell read by OCR has its ``confidence`` and ``box`` (an object in JSON; in CSV the
+box's text form, ``page x0 y0 x1 y1 width height``)."""
 from __future__ import annotations
 
 from peewee import fn
@@ -8,9 +11,10 @@ from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
 from api.jsonstat import DIMENSIONS, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
-from api.lists import order, respond
+from api.lists import order, respond, wants_csv
 from api.rollups import rollup_can_answer, rollup_count
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
+from loaders.document import box_document
 from models import Agency, Cell, Report
 
 blp = Blueprint("cells", __name__, url_prefix="/v1/cells", description="Every printed number, one record per cell.")
@@ -18,14 +22,22 @@ blp = Blueprint("cells", __name__, url_prefix="/v1/cells", description="Every pr
 SORT = {"report_id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name, "region": Agency.region,
         "year": Report.year, "layout": Report.layout, "table": Cell.table_key, "row": Cell.row_key,
         "column": Cell.column_key, "value": Cell.value, "status": Cell.status, "raw": Cell.raw, "note": Cell.note,
-        "location": Cell.location}
+        "location": Cell.location, "confidence": Cell.confidence}
+FIELDS = {**SORT, "box": Cell.box}  # the box is served, not sorted by
 CellArgs = list_args("CellArgs", CELL_FILTERS, SORT, jsonstat=True)
 COLUMNS = list(schemas.Cell().fields)
 
 
 def cells_query():
     """Each record as the columns of one row, named as served."""
-    return (Cell.select(*[expr.alias(name) for name, expr in SORT.items()]).join(Report).join(Agency).dicts())
+    return (Cell.select(*[expr.alias(name) for name, expr in FIELDS.items()]).join(Report).join(Agency).dicts())
+
+
+def with_boxes(records: list[dict]) -> list[dict]:
+    """Records as JSON serves them: each box an object."""
+    for record in records:
+        record["box"] = box_document(record["box"])
+    return records
 
 
 @blp.route("")
@@ -39,7 +51,8 @@ def list_cells(args):
     Current revisions unless ``revisions=all`` or a ``report`` is named. ``row``
     takes a key, a group (``denied``) or a prefix (``denied.*``)."""
     query = apply_filters(cells_query(), args, CELL_FILTERS)
-    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, list, COLUMNS, count(args), jsonstat)
+    records = list if wants_csv(args) else with_boxes  # CSV: the box as its text
+    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, records, COLUMNS, count(args), jsonstat)
 
 
 list_cells.__doc__ += JSONSTAT_NOTE

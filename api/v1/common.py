@@ -33,3 +33,12 @@ def finding_record(f: Finding, agency_id: int, agency_name: str, year: int) -> d
             "rule": f.rule, "table": f.table_key, "row": f.row_key, "column": f.column_key,
             "cells": json.loads(f.cells), "expected": f.expected, "printed": f.printed, "message": f.message,
             "location": f.location}
+
+
+def named_cells(finding: dict) -> list[str]:
+    """The cells (table/row/column) a finding record is about: its ``cells``, or the one
+    cell its table, row and column name (an ``ocr.low_confidence`` finding's)."""
+    if finding["cells"]:
+        return finding["cells"]
+    keys = (finding["table"], finding["row"], finding["column"])
+    return ["/".join(keys)] if all(keys) else []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import NoReturn
@@ -21,7 +22,10 @@ from api.filters import REPORT_FILTERS, apply_filters
 from api.lists import json_response, list_fields, order, respond
 from api.v1.common import CSV_DOC, finding_record, list_args, not_found, not_modified
 from loaders.bounded import parse_bounded as parse_upload  # in a child process, under time and memory limits
+from loaders.detect import holds_images, image_kind
+from loaders.document import box_document
 from loaders.errors import LoadError
+from loaders.limits import Limits
 from loaders.sections import NUMERALS
 from loaders.store import UNCHANGED, retract_report, store_report
 from models import Agency, Cell, Finding, Report, Section, SourceFile, WriteEvent, database
@@ -43,6 +47,7 @@ COLUMNS = ["id", "agency_id", "agency_name", "region", "year", "layout", "revisi
 log = logging.getLogger("ogi.write")
 MEDIA_TYPES = {"text": "text/plain", "markdown": "text/markdown", "html": "text/html", "pdf": "application/pdf",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+IMAGE_TYPES = {kind: f"image/{kind}" for kind in ("png", "jpeg", "tiff", "bmp", "gif", "webp")}  # format "image"
 
 
 def utc(moment: datetime) -> datetime:
@@ -84,7 +89,8 @@ def tables(report: Report) -> list[dict]:
     cells = {}
     for c in report.cells.order_by(Cell.id):
         cells.setdefault(c.table_key, {}).setdefault(c.row_key, {})[c.column_key] = {
-            "value": c.value, "raw": c.raw, "status": c.status, "note": c.note, "location": c.location}
+            "value": c.value, "raw": c.raw, "status": c.status, "note": c.note, "location": c.location,
+            "confidence": c.confidence, "box": box_document(c.box)}
     out = []
     for table in codebook().tables.values():
         rows = cells.get(table.key, {})
@@ -133,7 +139,8 @@ def report_document(r: Report) -> dict:
 
 @blp.route("/<int(max=2147483647):report_id>/source")
 @blp.doc(responses={"200": {"description": "The file as it was loaded, byte for byte.", "content": {
-    media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES.values()}}})
+    media: {"schema": {"type": "string", "format": "binary"}} for media in [*MEDIA_TYPES.values(),
+                                                                            *IMAGE_TYPES.values()]}}})
 @not_found(blp)
 @not_modified(blp)
 def get_source(report_id):
@@ -148,7 +155,8 @@ def get_source(report_id):
 def source_file(r: Report) -> tuple[bytes, str]:
     """A report's file as loaded, and its content type (with the charset of a text)."""
     content = bytes(SourceFile.get(SourceFile.sha256 == r.sha256).content)
-    media = MEDIA_TYPES.get(r.source_format, "application/octet-stream")
+    media = (IMAGE_TYPES.get(image_kind(content)) if r.source_format == "image" else
+             MEDIA_TYPES.get(r.source_format)) or "application/octet-stream"
     charset = f"; charset={r.source_encoding}" if media.startswith("text/") and r.source_encoding else ""
     return content, media + charset
 
@@ -169,6 +177,41 @@ def get_xlsx(report_id):
     r = _report(report_id)
     return Response(workbook(report_document(r)), content_type=XLSX, headers={
         "Content-Disposition": f"attachment; filename=report-{r.id}-{r.year}.xlsx"})
+
+
+PNG = "image/png"
+
+
+@blp.route("/<int(max=2147483647):report_id>/pages/<int(min=1, max=100000):page>.png")
+@blp.doc(responses={"200": {"description": "The page as a PNG of exactly the size the boxes of its cells are "
+                            "given in (box.width × box.height): a box drawn on it falls where the cell was read.",
+                            "content": {PNG: {"schema": {"type": "string", "format": "binary"}}}}})
+@blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM, description="No such report, or no cell of it "
+                  "was read by OCR on this page (only pages read by OCR have an image), or the file has no such "
+                  "page.")
+@blp.alt_response(422, schema=ProblemSchema, content_type=PROBLEM, description="The page image would be over "
+                  "60 million pixels: not rendered.")
+@not_modified(blp)
+def get_page(report_id, page):
+    """A page of a report read by OCR, as an image
+
+    Page ``page`` of the report's file (a PDF page rendered, or an image file's
+    frame), at the pixel size its cells' ``box`` is given in, so boxes can be drawn
+    on it. Only for pages on which a cell was read by OCR."""
+    from api.pages import FORMATS, TooLarge, page_box, render_png
+
+    r = _report(report_id)
+    box = page_box(r.id, page)
+    if box is None or r.source_format not in FORMATS:
+        abort(404, message=f"report {r.id} has no cell read by OCR on page {page}")
+    content = bytes(SourceFile.get(SourceFile.sha256 == r.sha256).content)
+    try:
+        png = render_png(content, r.source_format, page, box.width, box.height)
+    except TooLarge as e:
+        abort(422, message=f"page {page} of report {r.id}: {e}")
+    if png is None:
+        abort(404, message=f"report {r.id}'s file has no page {page}")
+    return Response(png, content_type=PNG)
 
 
 def _too_large(limit: int) -> NoReturn:
@@ -217,10 +260,16 @@ def _uploaded() -> tuple[bytes, str]:
 def _parse(data: bytes, name: str):
     """The upload parsed, or 422 with the one-line reason: never a 500, whatever the file."""
     source = f"upload:{name}"
+    limits = Limits.from_env()
+    # a request holds a web worker: a file with images gets the same time as any other,
+    # not the OCR allowance of ``ogi load`` (OGI_MAX_OCR_SECONDS), which is longer than a request may take
+    limits = replace(limits, ocr_seconds=limits.seconds)
     try:
-        return parse_upload(data, source)
+        return parse_upload(data, source, limits)
     except LoadError as e:
-        abort(422, message=str(e))
+        hint = ("; a scan is read by OCR at about 10 s a page, longer than an upload may take: load it with "
+                "`ogi load`" if "time limit" in str(e) and holds_images(data) else "")
+        abort(422, message=str(e) + hint)
     except Exception as e:  # noqa: BLE001 - a file the parser does not survive is still the file's problem
         log.exception("upload could not be parsed")
         abort(422, message=f"{source}: internal error: the file could not be read ({type(e).__name__})")

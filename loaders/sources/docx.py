@@ -18,6 +18,7 @@ from lxml import etree
 from loaders.blocks import SPAN, Block, Prose, Row
 from loaders.errors import LoadError, first_line
 from loaders.limits import MB, Budget, Limits, check_depth, span_of
+from loaders.sources.pictures import Pictures
 
 # What python-docx, zipfile, zlib and lxml raise on damaged files: a bad XML part, a
 # bad deflate stream or CRC, a missing part or relationship, an encrypted member or an
@@ -62,7 +63,23 @@ def check_members(data: bytes, limits: Limits) -> None:
                          "inflates {amount} times its compressed size", where)
 
 
-def read_docx(data: bytes, limits: Limits | None = None) -> list[Block]:
+def _pictures(paragraph, part, pictures: Pictures, where: str, first_line: int) -> list[Block]:
+    """The blocks of the pictures a paragraph holds (``a:blip``: an embedded image part)."""
+    blocks: list[Block] = []
+    for k, blip in enumerate(paragraph.iter(qn("a:blip")), start=1):
+        rid = blip.get(qn("r:embed"))
+        image = part.related_parts.get(rid) if rid else None
+        at = f"{where}, picture {k}"
+        if image is None:
+            pictures.missing("a picture linked, not embedded, in the Word file", at)
+            continue
+        blocks += pictures.read(image.blob, at, first_line + len(blocks))
+    return blocks
+
+
+def read_docx(data: bytes, limits: Limits | None = None, pictures: Pictures | None = None) -> list[Block]:
+    """A Word file's paragraphs and tables in order, and (given ``pictures``) the
+    pictures in its paragraphs read by OCR where they stand."""
     limits = limits or Limits()
     try:
         check_members(data, limits)
@@ -71,13 +88,13 @@ def read_docx(data: bytes, limits: Limits | None = None) -> list[Block]:
         if body is None:
             raise LoadError("not a readable Word document: it has no body", "docx")
         check_depth(document.element, limits, "docx")
-        return _blocks(body, Budget(limits))
+        return _blocks(body, Budget(limits), document.part, pictures)
     except DAMAGE as e:
         kind = "damaged compressed data" if isinstance(e, zlib.error) else type(e).__name__
         raise LoadError(f"not a readable Word document: {kind}: {first_line(e)}", "docx") from None
 
 
-def _blocks(body, budget: Budget) -> list[Block]:
+def _blocks(body, budget: Budget, part=None, pictures: Pictures | None = None) -> list[Block]:
     blocks: list[Block] = []
     paragraphs = tables = 0
     for element in body.iterchildren():
@@ -86,6 +103,8 @@ def _blocks(body, budget: Budget) -> list[Block]:
             text = _text(element)
             if text:
                 blocks.append(Prose(text, len(blocks) + 1, f"paragraph {paragraphs}"))
+            if pictures is not None and part is not None:
+                blocks += _pictures(element, part, pictures, f"paragraph {paragraphs}", len(blocks) + 1)
         elif element.tag == qn("w:tbl"):
             tables += 1
             for r, tr in enumerate(element.iter(qn("w:tr")), start=1):

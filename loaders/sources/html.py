@@ -16,6 +16,7 @@ from lxml import etree
 from loaders.blocks import SPAN, Block, Prose, Row
 from loaders.errors import LoadError
 from loaders.limits import Budget, Limits, check_depth, span_of
+from loaders.sources.pictures import Pictures
 
 TABLE_HINTS = ("信息内容", "申请人情况", "本年新收", "行政复议")
 BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "blockquote",
@@ -103,8 +104,10 @@ def grid(table, budget: Budget | None = None, where: str = "table") -> list[list
 
 
 class _Walker:
-    def __init__(self, budget: Budget):
+    def __init__(self, budget: Budget, pictures: Pictures | None = None):
         self.budget = budget
+        self.pictures = pictures
+        self.images = 0
         self.blocks: list[Block] = []
         self.buffer: list[str] = []
         self.line = 0
@@ -135,6 +138,13 @@ class _Walker:
             self.table(node)
         elif tag == "br":
             self.flush(node)
+        elif tag == "img" and self.pictures is not None:  # a table published as a picture: read by OCR
+            self.flush(node)
+            self.images += 1
+            where = f"image {self.images} (line {node.sourceline})"
+            read = self.pictures.linked(node.get("src") or "", where, self.line + 1)
+            self.blocks += read
+            self.line += len(read)
         elif tag in BLOCK_TAGS or tag == "table":
             self.flush(node)
             self.buffer.append(node.text or "")
@@ -148,7 +158,9 @@ class _Walker:
         self.buffer.append(node.tail or "")
 
 
-def read_html(text: str, limits: Limits | None = None) -> list[Block]:
+def read_html(text: str, limits: Limits | None = None, pictures: Pictures | None = None) -> list[Block]:
+    """A web page's report: its article's text and tables, and (given ``pictures``) the
+    pictures in it read by OCR where they stand."""
     limits = limits or Limits()
     try:
         root = lxml.html.fromstring(_XML_DECLARATION.sub("", text))
@@ -158,7 +170,7 @@ def read_html(text: str, limits: Limits | None = None) -> list[Block]:
         raise LoadError("not a readable HTML page: no elements", "html")
     check_depth(root, limits, "html")
     tables = [t for t in root.iter("table") if _is_report_table(t)]
-    walker = _Walker(Budget(limits))
+    walker = _Walker(Budget(limits), pictures)
     title = _title(root)
     if title:
         walker.blocks.append(Prose(title, 0, "page title"))

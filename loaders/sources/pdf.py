@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import struct
-import unicodedata
 import zlib
 from itertools import islice
 
@@ -22,10 +20,12 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdftypes import resolve1
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
+from pypdfium2 import PdfiumError
 
-from loaders.blocks import SPAN, Block, Prose, Row, is_page_number
+from loaders.blocks import SPAN, Block, PageItem, Row, is_page_number, page_blocks
 from loaders.errors import LoadError, first_line
 from loaders.limits import Budget, Limits
+from loaders.ocr import OcrPages, render_dpi
 
 # pdfminer warns of each damaged stream or operator it skips: the file's error or findings say what matters
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -34,7 +34,8 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 # filters (zlib, ASCII85, LZW), objects of the wrong type where a page needs another,
 # references that loop.
 DAMAGE = (PdfminerException, PSException, ValueError, KeyError, TypeError, AttributeError, IndexError,
-          ZeroDivisionError, ArithmeticError, AssertionError, RecursionError, zlib.error, struct.error, EOFError)
+          ZeroDivisionError, ArithmeticError, AssertionError, RecursionError, zlib.error, struct.error, EOFError,
+          PdfiumError)
 
 
 def _inside(obj: dict, bbox: tuple) -> bool:
@@ -62,10 +63,9 @@ def _grid_positions(page) -> int:
     return len(across) * len(down)
 
 
-def _page_blocks(page, number: int) -> list[tuple[float, float, str, object]]:
-    """(top, width, where, text or cells) of each row and line of a page, top to bottom."""
+def _page_items(page, number: int, tables) -> list[PageItem]:
+    """Each table row and text line of a page with text."""
     items = []
-    tables = page.find_tables()
     for t, table in enumerate(tables, start=1):
         for r, (row, texts) in enumerate(zip(table.rows, table.extract(), strict=True), start=1):
             cells = [_cell(x) for x in texts]
@@ -73,40 +73,52 @@ def _page_blocks(page, number: int) -> list[tuple[float, float, str, object]]:
             if filled:
                 where = f"page {number}, table {t}, row {r}"
                 width = row.bbox[2] - row.bbox[0]
-                items.append((row.bbox[1], width, where, filled[0] if len(filled) == 1 else tuple(cells)))
+                items.append(PageItem(row.bbox[1], width, where, filled[0] if len(filled) == 1 else tuple(cells)))
     bboxes = [t.bbox for t in tables]
     outside = page.filter(lambda obj: obj.get("object_type") != "char" or not any(_inside(obj, b) for b in bboxes))
     for k, line in enumerate(outside.extract_text_lines(), start=1):
         text = line["text"].strip()
         if text and not is_page_number(text):
-            items.append((line["top"], line["x1"] - line["x0"], f"page {number}, line {k}", text))
-    return sorted(items, key=lambda item: item[0])
+            items.append(PageItem(line["top"], line["x1"] - line["x0"], f"page {number}, line {k}", text))
+    return items
 
 
-_SENTENCE_END = "。！？：；:;!?"
-_STARTS_ITEM = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])")
+PICTURE = 0.25  # share of a page an image must cover for the page to be a picture of its content
 
 
-def _width(text: str) -> int:
-    """Printed width in half-width units: a Chinese character counts two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+def _needs_ocr(page, tables) -> bool:
+    """A page that is an image: no text at all, or a large picture and no ruled table of
+    text (a typed heading over a pasted picture of the table)."""
+    if not page.images:
+        return False
+    if not page.chars:
+        return True
+    area = float(page.width * page.height) or 1.0
+    pictured = max((abs((i["x1"] - i["x0"]) * (i["bottom"] - i["top"])) for i in page.images), default=0)
+    return not tables and pictured / area >= PICTURE
 
 
-def _paragraphs(items: list[tuple[float, float, str, object]]) -> list[tuple[str, object]]:
-    """Join a page's wrapped prose lines: a line nearly as wide as the page's widest
-    text, not ending a sentence, runs on into the next one unless that starts an item."""
-    widest = max((_width(c) for _, _, _, c in items if isinstance(c, str)), default=0)
-    out: list[tuple[str, object]] = []
-    running = False
-    for _, _, where, content in items:
-        if isinstance(content, str) and running and not _STARTS_ITEM.match(content):
-            first_where, text = out[-1]
-            out[-1] = (first_where, text + content)
-        else:
-            out.append((where, content))
-        running = (isinstance(content, str) and _width(content) >= 0.85 * widest
-                   and not content.endswith(tuple(_SENTENCE_END)))
-    return out
+def _native_dpi(page) -> float | None:
+    """The resolution of the page's largest image as placed on the page."""
+    best = max(page.images, key=lambda i: abs((i["x1"] - i["x0"]) * (i["bottom"] - i["top"])), default=None)
+    if best is None or not best.get("srcsize") or not best["x1"] - best["x0"]:
+        return None
+    return best["srcsize"][0] / (abs(best["x1"] - best["x0"]) / 72)
+
+
+def _ocr_page(data: bytes, rendered: dict, page, number: int, ocr: OcrPages) -> list[PageItem]:
+    """A page read by OCR: rendered (pypdfium2) at its scan's resolution, then read."""
+    import pypdfium2
+
+    dpi = render_dpi(_native_dpi(page))
+    scale = dpi / 72
+    ocr.check(round(float(page.width) * scale), round(float(page.height) * scale), f"page {number}")
+    if "document" not in rendered:
+        rendered["document"] = pypdfium2.PdfDocument(data)
+    bitmap = rendered["document"][number - 1].render(scale=scale, grayscale=True)
+    gray = bitmap.to_numpy().copy()
+    bitmap.close()
+    return ocr.read(gray, number)
 
 
 def read_pdf(data: bytes, limits: Limits | None = None) -> list[Block]:
@@ -118,21 +130,24 @@ def read_pdf(data: bytes, limits: Limits | None = None) -> list[Block]:
             # the pages counted from the page tree, before any is laid out
             if sum(1 for _ in islice(PDFPage.create_pages(pdf.doc), limits.pages + 1)) > limits.pages:
                 raise limits.refuse("pages", "too many pages", "pdf")
+            ocr, rendered = OcrPages(limits), {}
             for number, page in enumerate(pdf.pages, start=1):
                 where = f"page {number}"
                 size = sum(len(resolve1(s).get_data()) for s in page.page_obj.contents if s is not None)
                 limits.check("page_content", size, "the page's drawing instructions are {amount}", where)
                 budget.grid(_grid_positions(page), where)
-                for where, content in _paragraphs(_page_blocks(page, number)):
-                    line = len(blocks) + 1
-                    if isinstance(content, tuple):
-                        budget.row(len(content), where)
-                        blocks.append(Row(content, line, where, exact=True))
-                    else:
-                        blocks.append(Prose(content, line, where))
+                tables = page.find_tables()
+                items = (_ocr_page(data, rendered, page, number, ocr) if _needs_ocr(page, tables)
+                         else _page_items(page, number, tables))
+                for block in page_blocks(items, len(blocks) + 1):
+                    if isinstance(block, Row):
+                        budget.row(len(block.cells), block.location)
+                    blocks.append(block)
                 page.close()  # drop the page's objects and layout: memory stays flat over the pages
+            if "document" in rendered:
+                rendered["document"].close()
     except DAMAGE as e:
         raise LoadError(f"not a readable PDF: {type(e).__name__}: {first_line(e)}", "pdf") from None
     if not blocks:
-        raise LoadError("the PDF holds no text (a scan needs OCR first)", "pdf")
+        raise LoadError("the PDF holds no text, and no page image that OCR could read", "pdf")
     return blocks
