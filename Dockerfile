@@ -10,6 +10,10 @@ COPY setup.cfg pyproject.toml README.md gunicorn.conf.py ./
 COPY models ./models
 COPY loaders ./loaders
 COPY api ./api
+# OpenCV (the OCR reader's geometry; rapidocr-onnxruntime requires the full opencv-python)
+# links libGL and GLib, which the slim image lacks
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends libgl1 libglib2.0-0 \
+ && rm -rf /var/lib/apt/lists/*
 RUN pip install . \
  && useradd --create-home --uid 10001 ogi \
  && mkdir -p /data \

@@ -18,7 +18,7 @@ from api.observability import NO_DATABASE
 from loaders import PARSER_VERSION
 from models import database
 from models.db import read_snapshot
-from models.schema import data_version
+from models.schema import data_changed_at, data_version
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ def end_snapshot() -> None:
         log.warning("could not end the read transaction: %s", e)
 
 
-def _etag() -> str:
-    key = "|".join((data_version(), PARSER_VERSION, current_app.config["API_VERSION"], request.full_path,
+def _etag(version: str) -> str:
+    key = "|".join((version, PARSER_VERSION, current_app.config["API_VERSION"], request.full_path,
                     request.headers.get("Accept", "")))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
@@ -56,8 +56,12 @@ def init_app(app: Flask) -> None:
     def not_modified():
         if request.method not in ("GET", "HEAD") or request.endpoint in NO_DATABASE:
             return None
-        g.etag = _etag()
+        version = data_version()
+        g.etag, g.last_modified = _etag(version), data_changed_at(version)
         if request.if_none_match.contains_weak(g.etag):  # RFC 9110: If-None-Match compares weakly
+            return Response(status=304)
+        if not request.if_none_match and request.if_modified_since and g.last_modified \
+                and g.last_modified <= request.if_modified_since:  # only without If-None-Match (RFC 9110 13.1.3)
             return Response(status=304)
         return None
 
@@ -65,6 +69,8 @@ def init_app(app: Flask) -> None:
     def cache_headers(response: Response) -> Response:
         if request.method in ("GET", "HEAD") and "etag" in g and response.status_code in (200, 304):
             response.set_etag(g.etag)
+            if g.get("last_modified"):
+                response.last_modified = g.last_modified
             response.headers["Cache-Control"] = f"public, max-age={app.config['CACHE_MAX_AGE']}"
             response.vary.add("Accept")
         return response

@@ -23,7 +23,7 @@ UNREAD = "\x1e"  # an image's cell with ink that OCR could not read with confide
 @dataclass(frozen=True)
 class PageBox:
     """Where on a page image something was read: pixels of the page as it was OCR'd
-    (``width`` × ``height``, at ``dpi`` when the page came from a PDF)."""
+    (``width`` × ``height``: a PDF page as rendered, an image's frame or band)."""
 
     page: int
     x0: int

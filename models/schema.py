@@ -8,8 +8,10 @@ the migration (``playhouse.migrate``) that turns version N-1 into N."""
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from peewee import CharField, PostgresqlDatabase, TextField
 from playhouse.migrate import SchemaMigrator, migrate
@@ -135,13 +137,20 @@ def _set_version(version: int) -> None:
 
 def touch_data_version() -> None:
     """Record that the data changed (every write does this in its transaction): the
-    API's ETags are made from it."""
-    _set("data_version", uuid.uuid4().hex)
+    API's ETags are made from it, and its ``Last-Modified`` from the time it starts with."""
+    _set("data_version", f"{int(time.time())}-{uuid.uuid4().hex}")
 
 
 def data_version() -> str:
     row = Meta.get_or_none(Meta.key == "data_version")
     return row.value if row else "empty"
+
+
+def data_changed_at(version: str) -> datetime | None:
+    """When the data last changed, from its version (None for a version made before
+    versions carried their time, or an empty database)."""
+    seconds, _, rest = version.partition("-")
+    return datetime.fromtimestamp(int(seconds), UTC) if rest and seconds.isdigit() else None
 
 
 SCHEMA_LOCK = 0x6F6769  # the advisory lock (PostgreSQL) that schema changes take

@@ -44,3 +44,16 @@ def test_a_weak_etag_matches(client):
     assert client.get("/v1/reports", headers={"If-None-Match": f'W/"{etag}"'}).status_code == 304
     assert client.get("/v1/reports", headers={"If-None-Match": f'"{etag}"'}).status_code == 304
     assert client.get("/v1/reports", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_last_modified_is_when_the_data_changed(client):
+    from email.utils import parsedate_to_datetime
+
+    first = client.get("/v1/reports")
+    modified = first.headers["Last-Modified"]
+    assert parsedate_to_datetime(modified).year >= 2026
+    assert client.get("/v1/reports", headers={"If-Modified-Since": modified}).status_code == 304
+    assert client.get("/v1/reports", headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}).status_code == 200
+    # If-None-Match wins over If-Modified-Since
+    assert client.get("/v1/reports", headers={"If-Modified-Since": modified,
+                                              "If-None-Match": '"other"'}).status_code == 200
