@@ -11,6 +11,7 @@ from peewee import InterfaceError, OperationalError, SqliteDatabase
 
 from api import auth, caching, errors, explorer, jsonstat, limits, metrics, observability
 from api.base import Api, JSONProvider  # Decimals as exact JSON numbers
+from loaders import uploads
 from models import database, default_url, ensure_schema
 from models.db import make_database
 
@@ -24,6 +25,8 @@ def create_app(config: dict | None = None) -> Flask:
         DATABASE_URL=os.environ.get("DATABASE_URL") or default_url(),
         CACHE_MAX_AGE=int(os.environ.get("OGI_CACHE_MAX_AGE", "60")),
         MAX_CONTENT_LENGTH=int(os.environ.get("OGI_MAX_UPLOAD_MB", "20")) * 1024 * 1024,  # larger: 413
+        UPLOAD_SYNC_MAX_BYTES=uploads.sync_max_bytes(),  # a larger upload (or one with images) is a job: 202
+        JOBS_IN_PROCESS=os.environ.get("OGI_JOBS_IN_PROCESS", "1") != "0",  # a worker thread in each web process
         QUERY_TIMEOUT_MS=int(os.environ.get("OGI_QUERY_TIMEOUT_MS", "10000")),
         EXPORT_DIR=str(Path(os.environ.get("OGI_EXPORT_DIR")
                             or Path(os.environ.get("OGI_DATA_DIR", "data")) / "exports").resolve()),
@@ -55,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     caching.init_app(app)
     CORS(app, resources={r"/v1/*": {"origins": "*"}, auth.WRITE_PATHS: auth.WRITE_CORS},
          methods=["GET", "HEAD", "OPTIONS"], send_wildcard=True,
-         expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition"])
+         expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition", "Retry-After"])
 
     api = Api(app, spec_kwargs={"extra_plugins": [jsonstat.OpenAPIPlugin()]})
     api.spec.components.security_scheme("bearerAuth", auth.SCHEME)
@@ -67,6 +70,8 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)  # after flask-smorest, whose own HTTPException handler this one replaces
     init_docs(app)
     app.extensions["ogi_api"] = api
+    if app.config["JOBS_IN_PROCESS"] and ":memory:" not in app.config["DATABASE_URL"]:
+        uploads.start_if_waiting()  # jobs left by a process that stopped (or is gone): this one takes them
     return app
 
 

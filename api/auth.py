@@ -19,7 +19,8 @@ SCHEME = {"type": "http", "scheme": "bearer", "description": "A key made with `o
 WRITE_PATHS = r"^/v1/reports(/\d+)?$"
 WRITE_CORS = {"origins": "*", "methods": ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
               "allow_headers": ["Authorization", "Content-Type", "X-Request-ID", "If-None-Match"],
-              "expose_headers": ["ETag", "Link", "X-Total-Count", "Content-Disposition", "Location", "X-Request-ID"],
+              "expose_headers": ["ETag", "Link", "X-Total-Count", "Content-Disposition", "Location", "Retry-After",
+                                 "X-Request-ID"],
               "max_age": 600}
 # query parameters that would carry a secret: refused, and hidden in the access log
 SECRET_PARAMS = {"api_key", "apikey", "api-key", "key", "token", "access_token", "auth", "authorization", "bearer",

@@ -21,6 +21,7 @@ from models.db import read_snapshot
 from models.schema import data_changed_at, data_version
 
 log = logging.getLogger(__name__)
+UNCACHED = {"jobs.get_job"}  # a job changes without a write to the data: no ETag, never cached
 
 
 def reads_in_snapshot() -> bool:
@@ -54,7 +55,7 @@ def _etag(version: str) -> str:
 def init_app(app: Flask) -> None:
     @app.before_request
     def not_modified():
-        if request.method not in ("GET", "HEAD") or request.endpoint in NO_DATABASE:
+        if request.method not in ("GET", "HEAD") or request.endpoint in NO_DATABASE or request.endpoint in UNCACHED:
             return None
         version = data_version()
         g.etag, g.last_modified = _etag(version), data_changed_at(version)
@@ -67,7 +68,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def cache_headers(response: Response) -> Response:
-        if request.method in ("GET", "HEAD") and "etag" in g and response.status_code in (200, 304):
+        if (request.method in ("GET", "HEAD") and "etag" in g and response.status_code in (200, 304)
+                and request.endpoint not in UNCACHED):
             response.set_etag(g.etag)
             if g.get("last_modified"):
                 response.last_modified = g.last_modified

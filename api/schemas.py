@@ -264,3 +264,25 @@ class WriteEvent(Schema):
 
 
 WriteEventList = list_schema("WriteEventList", WriteEvent)
+
+
+class Job(Schema):
+    id = fields.String(required=True, metadata={"description": "The job's id (32 hex digits, not guessable)."})
+    status = fields.String(required=True, metadata={
+        "description": "queued (waiting for a worker), running, done (the report stored, or found stored "
+                       "already) or failed (nothing stored: see error).",
+        "enum": ["queued", "running", "done", "failed"]})
+    created_at = fields.DateTime(required=True, metadata={"description": "When it was uploaded (UTC)."})
+    started_at = fields.DateTime(allow_none=True, required=True, metadata={
+        "description": "When a worker took it (the last time, if its worker stopped and another took it)."})
+    finished_at = fields.DateTime(allow_none=True, required=True)
+    source_name = fields.String(required=True, metadata={"description": "upload:<the file's name>."})
+    size = fields.Integer(required=True, metadata={"description": "The file's size in bytes."})
+    sha256 = fields.String(required=True, metadata={"description": "The file's SHA-256."})
+    report = fields.String(allow_none=True, required=True, metadata={
+        "description": "When done: the URL of the stored report (/v1/reports/{id})."})
+    outcome = fields.String(allow_none=True, required=True, metadata={
+        "description": "When done: loaded (a new report), revised (a new revision) or unchanged (this file was "
+                       "stored already).", "enum": ["loaded", "revised", "unchanged", None]})
+    error = fields.String(allow_none=True, required=True, metadata={
+        "description": "When failed: the one-line reason."})

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What docker-compose.yml does, without Docker: a PostgreSQL, the one-shot loader,
-# then the app under gunicorn with the Dockerfile's settings; it waits until the app
-# is healthy and ready, prints the URL, and stops everything on exit.
+# the upload jobs' worker, then the app under gunicorn with the Dockerfile's settings;
+# it waits until the app is healthy and ready, prints the URL, and stops everything on exit.
 #   deploy/local.sh REPORTS_DIR [PORT] [--check]
 # --check: query the API once and exit (what the tests run).
 set -euo pipefail
@@ -15,13 +15,16 @@ folder=${url##*host=}
 as=(); [ "$(id -u)" = 0 ] && as=(runuser -u postgres --)
 cleanup() {
   [ -n "${app:-}" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null || true
+  [ -n "${jobs:-}" ] && kill "$jobs" 2>/dev/null && wait "$jobs" 2>/dev/null || true
   "${as[@]}" /usr/lib/postgresql/15/bin/pg_ctl -D "$folder/data" -m fast stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
 DATABASE_URL=$url ogi load -q "$reports"                       # the loader service
+DATABASE_URL=$url ogi jobs work &                               # the jobs service
+jobs=$!
 PROMETHEUS_MULTIPROC_DIR=$(mktemp -d) DATABASE_URL=${url/postgresql:/postgresql+pool:} \
-  OGI_BIND=127.0.0.1:$port OGI_WORKERS=2 \
+  OGI_BIND=127.0.0.1:$port OGI_WORKERS=2 OGI_JOBS_IN_PROCESS=0 \
   gunicorn -c python:api.gunicorn_conf 'api:create_app()' &   # the app service, as the Dockerfile runs it
 app=$!
 

@@ -278,3 +278,32 @@ def keys_revoke(key_id, db_url):
         click.echo(f"error: no live key {key_id}", err=True)
         sys.exit(1)
     click.echo(f"key {key_id} revoked")
+
+
+@main.group()
+def jobs():
+    """Upload jobs (POST /v1/reports of a scan or a large file answers 202 with one)."""
+
+
+@jobs.command("work")
+@click.option("--until-idle", is_flag=True, help="Stop when no job is queued or running (else: wait for more).")
+@click.option("--poll", type=click.FloatRange(0.1, 60), default=2.0, show_default=True,
+              help="Seconds between looks for a job when there is none.")
+@db_option
+def jobs_work(until_idle, poll, db_url):
+    """Run upload jobs: parse (under the OCR limits, OGI_MAX_OCR_*), check the key's
+    scope, store; each job done or failed. Run as many as you like, on any machine
+    that reaches the database: each job runs once. Stops after its job on SIGTERM or
+    Ctrl-C."""
+    import signal
+    import threading
+
+    from loaders.uploads import Worker
+
+    open_database(db_url)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    worker = Worker(poll=poll)
+    click.echo(f"ogi jobs: worker {worker.name} (lease {worker.lease:g} s)", err=True)
+    worker.work(stop, until_idle=until_idle)

@@ -24,12 +24,13 @@ from models.cell import Cell
 from models.db import database
 from models.finding import Finding
 from models.indicators import ReportIndicator
+from models.job import Job
 from models.report import Report
 from models.rollup import CellRollup
 from models.section import Section
 from models.source import SourceFile
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _add_column(db, table: str, name: str, field) -> None:
@@ -102,9 +103,15 @@ def _v8_ocr(db) -> None:
     _add_column(db, "cell", "box", Cell.box)
 
 
+def _v9_jobs(db) -> None:
+    """Version 9: ``job``, uploads parsed and stored by a worker (``POST /v1/reports``
+    of a scan or a large file)."""
+    db.create_tables([Job])
+
+
 # version -> the function(db) that migrates a database from the version before
 MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api, 5: _v5_indicators_cross_year,
-              6: _v6_exact_numbers, 7: _v7_key_scopes, 8: _v8_ocr}
+              6: _v6_exact_numbers, 7: _v7_key_scopes, 8: _v8_ocr, 9: _v9_jobs}
 
 
 class Meta(BaseModel):
@@ -113,7 +120,7 @@ class Meta(BaseModel):
 
 
 MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section, CellRollup, ApiKey, ReportIndicator,
-          WriteEvent]
+          WriteEvent, Job]
 
 
 class SchemaTooNew(RuntimeError):

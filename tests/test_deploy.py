@@ -21,10 +21,12 @@ def test_dockerfile_runs_as_a_user_with_a_healthcheck():
     assert 'CMD ["gunicorn", "-c", "python:api.gunicorn_conf", "api:create_app()"]' in text
 
 
-def test_compose_has_the_app_postgresql_and_a_one_shot_loader():
+def test_compose_has_the_app_postgresql_a_jobs_worker_and_a_one_shot_loader():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "app", "loader"}
+    assert set(services) == {"db", "app", "jobs", "loader"}
+    assert services["jobs"]["command"] == ["ogi", "jobs", "work"]
+    assert services["app"]["environment"]["OGI_JOBS_IN_PROCESS"] == "0"  # web workers never parse a job
     assert services["db"]["image"] == "postgres:15" and "healthcheck" in services["db"]
     assert services["app"]["environment"]["DATABASE_URL"].startswith("postgresql+pool://")
     assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"

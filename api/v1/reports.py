@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import NoReturn
@@ -21,15 +20,17 @@ from api.errors import PROBLEM, ProblemSchema
 from api.filters import REPORT_FILTERS, apply_filters
 from api.lists import json_response, list_fields, order, respond
 from api.v1.common import CSV_DOC, finding_record, list_args, not_found, not_modified
+from api.v1.jobs import RETRY_AFTER, job_record
+from loaders import uploads
 from loaders.bounded import parse_bounded as parse_upload  # in a child process, under time and memory limits
-from loaders.detect import holds_images, image_kind
+from loaders.detect import image_kind
 from loaders.document import box_document
 from loaders.errors import LoadError
 from loaders.limits import Limits
 from loaders.sections import NUMERALS
-from loaders.store import UNCHANGED, retract_report, store_report
-from models import Agency, Cell, Finding, Report, Section, SourceFile, WriteEvent, database
-from models.audit import REFUSED, Actor, record, retract_refusal, write_refusal
+from loaders.store import UNCHANGED, retract_report
+from models import Agency, Cell, Finding, Report, Section, SourceFile, WriteEvent
+from models.audit import Actor, retract_refusal
 from models.codebook import codebook
 from models.schema import touch_data_version
 
@@ -260,16 +261,10 @@ def _uploaded() -> tuple[bytes, str]:
 def _parse(data: bytes, name: str):
     """The upload parsed, or 422 with the one-line reason: never a 500, whatever the file."""
     source = f"upload:{name}"
-    limits = Limits.from_env()
-    # a request holds a web worker: a file with images gets the same time as any other,
-    # not the OCR allowance of ``ogi load`` (OGI_MAX_OCR_SECONDS), which is longer than a request may take
-    limits = replace(limits, ocr_seconds=limits.seconds)
     try:
-        return parse_upload(data, source, limits)
+        return parse_upload(data, source, Limits.from_env())
     except LoadError as e:
-        hint = ("; a scan is read by OCR at about 10 s a page, longer than an upload may take: load it with "
-                "`ogi load`" if "time limit" in str(e) and holds_images(data) else "")
-        abort(422, message=str(e) + hint)
+        abort(422, message=str(e))
     except Exception as e:  # noqa: BLE001 - a file the parser does not survive is still the file's problem
         log.exception("upload could not be parsed")
         abort(422, message=f"{source}: internal error: the file could not be read ({type(e).__name__})")
@@ -277,11 +272,7 @@ def _parse(data: bytes, name: str):
 
 def _refuse(key, why: str, report: Report | None = None, **where) -> NoReturn:
     """403, recorded as a refused write."""
-    with database.atomic():
-        record(Actor.of_key(key), REFUSED, report, detail=why, **where)
-        touch_data_version()
-    log.info("write refused", extra={"fields": {"key_id": key.id, "key_name": key.name,
-                                                "report": report.id if report else None}})
+    uploads.refuse(key, why, report, **where)
     abort(403, message=why)
 
 
@@ -301,6 +292,11 @@ UPLOAD_DOC = {
 @blp.doc(**UPLOAD_DOC)
 @blp.response(201, schemas.ReportDetail, description="Stored: a new report or a new revision.")
 @blp.alt_response(200, schema=schemas.ReportDetail, description="This file is stored already: that report.")
+@blp.alt_response(202, schema=schemas.Job, description="A file that takes long (one that holds images, read by "
+                  "OCR, or one over OGI_UPLOAD_SYNC_MAX_BYTES) is a job: its state is at the URL in Location "
+                  "(GET /v1/jobs/{job_id}); ask again after Retry-After seconds.", headers={
+                      "Location": {"description": "The job: /v1/jobs/{job_id}.", "schema": {"type": "string"}},
+                      "Retry-After": {"description": "Seconds before asking.", "schema": {"type": "integer"}}})
 @blp.alt_response(400, schema=ProblemSchema, content_type=PROBLEM, description="The body broke off, or the "
                   "multipart form has no part 'file'; a key in the URL.")
 @blp.alt_response(401, schema=ProblemSchema, content_type=PROBLEM, description="No valid API key.")
@@ -314,22 +310,27 @@ def upload_report():
 
     Parses and stores the file (one transaction), as ``ogi load`` does, if the
     report's agency (as parsed) is in the key's scope. The write is recorded in the
-    report's history."""
+    report's history. A file that takes long (one that holds images, read by OCR at
+    seconds a page; or one over ``OGI_UPLOAD_SYNC_MAX_BYTES``, default 1 MiB) is
+    not parsed in the request: the answer is 202 with a job, parsed and stored by a
+    worker with the same checks (out of scope: the job fails with the reason)."""
     key = require_key()
     if key.scoped.empty:  # refused before the file is read, let alone parsed
         _refuse(key, f"{key.label} may write {key.scoped.describe()}: the upload was not read")
     data, name = _uploaded()
+    if uploads.takes_long(data, current_app.config["UPLOAD_SYNC_MAX_BYTES"]):
+        job = uploads.enqueue(data, name, key)
+        if current_app.config["JOBS_IN_PROCESS"]:
+            uploads.start_in_process()
+        log.info("upload queued", extra={"fields": {"key_id": key.id, "key_name": key.name, "job": job.id}})
+        return json_response(job_record(job), {"Location": url_for("jobs.get_job", job_id=job.id),
+                                               "Retry-After": str(RETRY_AFTER)}, 202)
     parsed = _parse(data, name)
-    m = parsed.metadata
-    if why := write_refusal(key, m.agency):
-        latest = (Report.select(Report, Agency).join(Agency).where(Agency.name == m.agency, Report.year == m.year)
-                  .order_by(Report.revision.desc()).first())
-        _refuse(key, why, latest, agency_name=m.agency, year=m.year, sha256=parsed.sha256)
-    result = store_report(parsed, actor=Actor.of_key(key))
-    if result.outcome == UNCHANGED:
-        touch_data_version()  # the history changed
-    log.info("report uploaded", extra={"fields": {"key_id": key.id, "key_name": key.name,
-                                                  "report": result.report_id, "outcome": result.outcome}})
+    try:
+        uploads.check_scope(parsed, key)
+    except uploads.Refused as e:
+        abort(403, message=str(e))
+    result = uploads.store_upload(parsed, key)
     status = 200 if result.outcome == UNCHANGED else 201
     return json_response(report_document(_report(result.report_id)), {
         "Location": url_for("reports.get_report", report_id=result.report_id)}, status)
