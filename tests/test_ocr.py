@@ -131,9 +131,10 @@ def test_a_smudged_cell_is_null_with_a_finding_and_moves_nothing():
     if cell["value"] is None:
         assert any(f["row"] == "new_received" and (f["column"] in ("natural_person", None))
                    for f in document["findings"])
-    result = score(document, GOLDEN, keys - {"requests/new_received/natural_person"})
+    result = score(document, GOLDEN, keys)
     assert result["silent"] == 0, result["silent_cells"]
-    assert result["right"] >= 0.98 * (len(keys) - 1), result
+    others = {k for k in keys if not k.startswith("requests/new_received/")}  # the rows the scribble is not in
+    assert score(document, GOLDEN, others)["right"] == len(others)
 
 
 @pytest.mark.parametrize("fmt", ["scan", "scanpng"])
@@ -145,7 +146,8 @@ def test_generated_scans(tmp_path, fmt):
     document = as_document(parse_bytes(path.read_bytes(), path.name))
     result = score(document, golden)
     assert result["silent"] == 0, result["silent_cells"]
-    assert result["right"] >= 0.97 * len(golden["cells"]), result
+    # a long picture is drawn at 150 dpi with the table in 9–12 pt: its smallest 0s are 12 px tall
+    assert result["right"] >= (0.99 if fmt == "scan" else 0.9) * len(golden["cells"]), result
     # the identities it breaks are found, and their findings name the cells OCR read
     assert golden["findings_at_least"] == ["requests.balance", "requests.row_total"]
     broken = [f for f in document["findings"] if f["rule"] in golden["findings_at_least"]]

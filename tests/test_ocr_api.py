@@ -218,7 +218,7 @@ def test_a_version_7_database_gets_the_ocr_columns(db, db_url, parsed):
     Meta.update(value="7").where(Meta.key == "schema_version").execute()
 
     open_database(db_url)
-    assert Meta.get(Meta.key == "schema_version").value == "8"
+    assert Meta.get(Meta.key == "schema_version").value == str(SCHEMA_VERSION)
     assert {"confidence", "box"} <= {c.name for c in database.get_columns("cell")}
     assert {c.id: (c.value, c.status) for c in Cell.select()} == values
     assert not Cell.select().where(Cell.confidence.is_null(False) | Cell.box.is_null(False)).exists()

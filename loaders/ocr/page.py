@@ -121,6 +121,8 @@ def _cell_reads(page: _Page, table: Table, boxes: list[TextBox], char_height: fl
         bx, by, bw, bh = cv2.boundingRect(found)
         left, top = interior[0] + bx, interior[1] + by
         ink_crop = _upright(page.crop(left - m, top - m, left + bw + m, top + bh + m), char_height)
+        # a small glyph (a table's 9 pt at 150 dpi) read again at twice its size
+        larger = [cv2.resize(ink_crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)] if bh < 24 else []
 
         def around(b: TextBox, p: int, edge: tuple[int, int, int, int] = cell.box) -> np.ndarray:
             """A detected line, with white around it, inside the cell's borders."""
@@ -129,18 +131,23 @@ def _cell_reads(page: _Page, table: Table, boxes: list[TextBox], char_height: fl
 
         inside = [b for b in boxes if _inside(b, interior)]
         if not inside:  # ink the detector missed: read the ink itself
-            yield cell, [ink_crop], [around(TextBox(left, top, left + bw, top + bh), 2 * m)]
+            yield cell, [ink_crop], [around(TextBox(left, top, left + bw, top + bh), 2 * m), *larger]
         elif len(inside) == 1:
-            yield cell, [around(inside[0], 2)], [around(inside[0], 2 * m), ink_crop]
+            yield cell, [around(inside[0], 2)], [around(inside[0], 2 * m), ink_crop, *larger]
         else:
             yield cell, [around(b, 2) for line in _lines(inside) for b in line], []
 
 
+RING = set("。.．·oOｏＯ〇○°")  # what a small 0 is read as, alone in a cell: never a value, often a 0
+
+
 def _unsure(text: str, confidence: float, threshold: float) -> bool:
-    """A read that cannot be taken as it is: nothing, or one that prints a value or a
-    digit (``8``, ``8件``, ``-``) under the threshold. Text without digits (a label) is
-    matched against the codebook's labels, not taken as a value."""
-    return not text or ((read_value(text).kind != TEXT or has_digits(text)) and confidence < threshold)
+    """A read that cannot be taken as it is: nothing, a lone ring or dot (a small ``0``
+    read at low resolution), or one that prints a value or a digit (``8``, ``8件``,
+    ``-``) under the threshold. Text without digits (a label) is matched against the
+    codebook's labels, not taken as a value."""
+    return (not text or text in RING
+            or ((read_value(text).kind != TEXT or has_digits(text)) and confidence < threshold))
 
 
 def _cell_text(reads: list[tuple[str, float]], second: list[tuple[str, float]],
