@@ -34,6 +34,7 @@ from loaders.records import ILLEGIBLE, OCR
 from loaders.store import store_report
 from models import Cell, Meta, Report, database, open_database
 from models.decimals import plain
+from models.schema import SCHEMA_VERSION
 from tests.conftest import FIXTURES, SEEDS
 
 SOURCE = FIXTURES / "corpus" / "014_huaian_hongze_qzf_2024.pdf"
