@@ -369,3 +369,21 @@ def test_a_word_file_whose_tables_are_pictures(tmp_path):
     assert result["silent"] == 0 and result["right"] >= 0.99 * len(GOLDEN["cells"]), result
     assert parsed["source"]["format"] == "docx"
     assert _cells(parsed)["requests/new_received/total"]["box"]["page"] == 2  # the second picture
+
+
+@pytest.mark.parametrize("first, second, taken", [
+    ([("7545", 0.99)], [], "7545"),  # sure: taken as read
+    ([("0", 0.6)], [("0", 0.99), ("0", 0.97)], "0"),  # unsure, and every other read agrees surely
+    ([("。", 0.95)], [("0", 0.99), ("。", 0.9)], "0"),  # a lone ring: the reads that give a value decide
+    ([("0", 0.5)], [("8", 0.99)], None),  # the same ink read as two numbers: never a guess
+    ([("。", 0.95)], [(".", 0.9), ("", 0.0)], None),  # a ring no read makes a value of
+    ([("8件", 0.41)], [], None),  # a value with its unit under the threshold
+    ([("", 0.0)], [], None),  # ink read as nothing
+    ([("行政许可", 0.41)], [], "行政许可"),  # a label: matched against the codebook, not a value
+])
+def test_what_a_cell_is_taken_as(first, second, taken):
+    from loaders.ocr.page import _cell_text
+
+    text, read, _, why = _cell_text(first, second, 0.9)
+    assert (text if text != UNREAD else None) == taken
+    assert (why is None) == (taken is not None) and read == (taken if taken is not None else first[0][0])

@@ -172,6 +172,8 @@ def _cell_text(reads: list[tuple[str, float]], second: list[tuple[str, float]],
             return UNREAD, text, confidence, f"read differently from the same ink: {shown}"
     if not text:
         return UNREAD, "", confidence, "ink that OCR read as nothing"
+    if confidence >= threshold:  # a lone ring or dot, which no other read made a value of
+        return UNREAD, text, confidence, f"read as {text!r} (confidence {confidence:.3f}), a ring or dot, not a value"
     return UNREAD, text, confidence, f"read as {text!r} with confidence {confidence:.3f} (under {threshold})"
 
 
