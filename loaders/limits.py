@@ -41,27 +41,29 @@ class Limits:
     ocr_memory: int = 3 * 1024 * MB  # address space of a parse of a file that holds images (the OCR models)
     image_pixels: int = 60_000_000  # pixels of one page image (an A4 page at 600 dpi: 35 million)
 
-    def seconds_for(self, data: bytes) -> float:
-        """The time limit of a parse of ``data``: ``ocr_seconds`` for a file that holds
-        images (it may need OCR: told from its bytes, before any parsing), else ``seconds``."""
+    def for_data(self, data: bytes) -> tuple[float, int]:
+        """(seconds, memory) of a parse of ``data``: ``ocr_seconds`` and ``ocr_memory``
+        for a file that holds images (it may need OCR: told from its bytes, before any
+        parsing), else ``seconds`` and ``memory``."""
         from loaders.detect import holds_images
 
-        return max(self.seconds, self.ocr_seconds) if holds_images(data) else self.seconds
+        if holds_images(data):
+            return max(self.seconds, self.ocr_seconds), max(self.memory, self.ocr_memory)
+        return self.seconds, self.memory
+
+    def seconds_for(self, data: bytes) -> float:
+        return self.for_data(data)[0]
 
     def memory_for(self, data: bytes) -> int:
-        """The memory limit of a parse of ``data``: ``ocr_memory`` for a file that holds images."""
-        from loaders.detect import holds_images
-
-        return max(self.memory, self.ocr_memory) if holds_images(data) else self.memory
+        return self.for_data(data)[1]
 
     def for_path(self, path) -> tuple[float, int]:
-        """(seconds, memory) for a file (read up to ``file_size``: a larger one is refused at once)."""
+        """``for_data`` of a file (read up to ``file_size``: a larger one is refused at once)."""
         try:
             with open(path, "rb") as f:
-                data = f.read(self.file_size + 1)
+                return self.for_data(f.read(self.file_size + 1))
         except OSError:
             return self.seconds, self.memory
-        return self.seconds_for(data), self.memory_for(data)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:

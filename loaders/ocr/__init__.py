@@ -57,6 +57,17 @@ def min_confidence() -> float:
     return float(os.environ.get("OGI_OCR_MIN_CONFIDENCE", MIN_CONFIDENCE))
 
 
+def render_gray(page, scale: float) -> np.ndarray:
+    """A pypdfium2 page rendered in grey at ``scale`` (pixels a point), as the pixels'
+    own array (the bitmap and the page are closed)."""
+    bitmap = page.render(scale=scale, grayscale=True)
+    try:
+        return bitmap.to_numpy().copy()
+    finally:
+        bitmap.close()
+        page.close()
+
+
 def render_dpi(native: float | None) -> int:
     """The resolution to read a page at: its scan's own, within ``MIN_DPI``–``MAX_DPI``."""
     if not native:

@@ -25,7 +25,7 @@ from pypdfium2 import PdfiumError
 from loaders.blocks import SPAN, Block, PageItem, Row, is_page_number, page_blocks
 from loaders.errors import LoadError, first_line
 from loaders.limits import Budget, Limits
-from loaders.ocr import OcrPages, render_dpi
+from loaders.ocr import OcrPages, render_dpi, render_gray
 
 # pdfminer warns of each damaged stream or operator it skips: the file's error or findings say what matters
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -115,10 +115,7 @@ def _ocr_page(data: bytes, rendered: dict, page, number: int, ocr: OcrPages) -> 
     ocr.check(round(float(page.width) * scale), round(float(page.height) * scale), f"page {number}")
     if "document" not in rendered:
         rendered["document"] = pypdfium2.PdfDocument(data)
-    bitmap = rendered["document"][number - 1].render(scale=scale, grayscale=True)
-    gray = bitmap.to_numpy().copy()
-    bitmap.close()
-    return ocr.read(gray, number)
+    return ocr.read(render_gray(rendered["document"][number - 1], scale), number)
 
 
 def read_pdf(data: bytes, limits: Limits | None = None) -> list[Block]:

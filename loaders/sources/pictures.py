@@ -21,7 +21,7 @@ from urllib.parse import unquote_to_bytes
 from loaders.blocks import Block, page_blocks
 from loaders.errors import LoadError, first_line
 from loaders.limits import Limits
-from loaders.ocr import OcrPages
+from loaders.ocr import OcrPages, render_gray
 from loaders.records import FindingRecord
 
 MIN_SIDE, MIN_AREA = 120, 150_000  # pixels: smaller pictures hold no table (a 7-row table at 100 dpi is larger)
@@ -177,10 +177,6 @@ def page_image(content: bytes, source_format: str, number: int, width: int, limi
         page = document[number - 1]
         scale = width / page.get_width()
         ocr.check(width, round(page.get_height() * scale), f"page {number}")
-        bitmap = page.render(scale=scale, grayscale=True)
-        gray = bitmap.to_numpy().copy()
-        bitmap.close()
-        page.close()
-        return gray
+        return render_gray(page, scale)
     finally:
         document.close()
