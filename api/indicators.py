@@ -25,7 +25,7 @@ GROUPS = {
     "layout": {"layout": Report.layout},
 }
 FIELDS = [name for fields in GROUPS.values() for name in fields] + [
-    "indicator", "value", "numerator", "denominator", "reports", "excluded"]
+    "indicator", "value", "numerator", "denominator", "reports_count", "reports", "excluded"]
 
 
 def indicators_query(args: dict):

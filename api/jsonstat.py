@@ -24,12 +24,14 @@ class Dimension:
     label: str
     field: str  # the record field that holds the category id
     category_label: Callable[[dict], str] | None = None  # the category's label, from a record
+    category_unit: Callable[[dict], str | None] | None = None  # a measure's unit, from a record (role metric)
 
 
 def dataset(records: list[dict], dimensions: list[Dimension], label: str, meta: dict,
             value: str = "value", status: str | None = None, extension: dict | None = None) -> dict:
     index: dict[str, dict[str, int]] = {d.id: {} for d in dimensions}
     labels: dict[str, dict[str, str]] = {d.id: {} for d in dimensions}
+    units: dict[str, dict[str, dict]] = {d.id: {} for d in dimensions if d.category_unit}
     positions = []
     for record in records:
         position = []
@@ -38,6 +40,8 @@ def dataset(records: list[dict], dimensions: list[Dimension], label: str, meta: 
             if category not in index[d.id]:
                 index[d.id][category] = len(index[d.id])
                 labels[d.id][category] = d.category_label(record) if d.category_label else category
+                if d.category_unit and (unit := d.category_unit(record)):
+                    units[d.id][category] = {"label": unit}
             position.append(index[d.id][category])
         positions.append(position)
     size = [len(index[d.id]) for d in dimensions]  # an empty page: 0 categories, size 0, no value
@@ -53,12 +57,14 @@ def dataset(records: list[dict], dimensions: list[Dimension], label: str, meta: 
         "version": "2.0", "class": "dataset", "label": label,
         "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "id": [d.id for d in dimensions], "size": size,
-        "dimension": {d.id: {"label": d.label, "category": {"index": index[d.id], "label": labels[d.id]}}
+        "dimension": {d.id: {"label": d.label, "category": {"index": index[d.id], "label": labels[d.id],
+                                                            **({"unit": units[d.id]} if units.get(d.id) else {})}}
                       for d in dimensions},
         "value": values,
         "extension": {"meta": meta, **(extension or {})},
     }
-    roles = {role: [d.id for d in dimensions if d.id in ids] for role, ids in ROLES.items()}
+    roles = {role: [d.id for d in dimensions if d.id in ids or (role == "metric" and d.category_unit)]
+             for role, ids in ROLES.items()}  # a dimension whose categories carry units is a metric
     if any(roles.values()):
         body["role"] = {role: ids for role, ids in roles.items() if ids}
     if statuses:
@@ -104,6 +110,16 @@ DIMENSIONS = {
     "row": Dimension("row", "Row", "row", _codebook_label("row")),
     "column": Dimension("column", "Column", "column", _codebook_label("column")),
 }
+
+
+def _column_unit(record: dict) -> str | None:
+    from models.codebook import column_units
+
+    return column_units().get(record["column"])
+
+
+# The column dimension of a dataset of cells: each column's unit (万元, 元 or count).
+COLUMN_WITH_UNIT = Dimension("column", "Column", "column", _codebook_label("column"), _column_unit)
 
 
 # --- OpenAPI ------------------------------------------------------------------------

@@ -21,6 +21,9 @@ class AgencyYear(Schema):
     layout = fields.String(required=True)
     revision = fields.Integer(required=True)
     headline = fields.Nested(Headline, required=True)
+    cells = fields.Dict(keys=fields.String(), values=Number(allow_none=True), required=True, metadata={
+        "description": "The codebook cells the headline numbers are made of, by table/row/column key (as in a "
+                       "finding's cells), with their values (null: not printed or not read)."})
 
 
 class Agency(Schema):
@@ -51,7 +54,10 @@ class Report(Schema):
     source_name = fields.String(required=True)
     source_format = fields.String(required=True)
     sha256 = fields.String(required=True)
-    findings = fields.Integer(required=True, metadata={"description": "Number of findings."})
+    findings_count = fields.Integer(required=True, metadata={"description": "Number of findings."})
+    findings = fields.Integer(required=True, metadata={
+        "description": "Deprecated alias of findings_count (kept in /v1; in a report's detail, findings is the list "
+                       "of findings).", "deprecated": True})
     loaded_at = fields.DateTime(required=True)
     retracted_at = fields.DateTime(allow_none=True, required=True, metadata={
         "description": "When the report was retracted (it is then never current), or null."})
@@ -181,6 +187,18 @@ class Cell(Schema):
     location = fields.String(allow_none=True, required=True)
     confidence = Number(allow_none=True, required=True, metadata={"description": CONFIDENCE})
     box = _box()
+    unit = fields.String(required=True, metadata={
+        "description": "The value's unit, from its column: 万元 or 元 for money (as the column prints it), count "
+                       "for anything else.", "enum": ["count", "万元", "元"]})
+    table_zh = fields.String(metadata={"description": "With labels=zh: the table's label as printed."})
+    row_zh = fields.String(allow_none=True, metadata={"description": "With labels=zh: the row's label."})
+    column_zh = fields.String(allow_none=True, metadata={"description": "With labels=zh: the column's label."})
+    table_en = fields.String(metadata={"description": "With labels=en: the table's English label."})
+    row_en = fields.String(allow_none=True, metadata={"description": "With labels=en: the row's English label."})
+    column_en = fields.String(allow_none=True, metadata={"description": "With labels=en: the column's English label."})
+
+
+CELL_LABELS = ("table_zh", "row_zh", "column_zh", "table_en", "row_en", "column_en")  # only when asked
 
 
 class ReportGroups(Schema):
@@ -198,8 +216,12 @@ class Aggregate(ReportGroups):
     column = fields.String(metadata={"description": "With group_by=column."})
     value = Number(allow_none=True, required=True, metadata={
         "description": "The metric over the group's non-null values; null when it has none."})
-    cells = fields.Integer(required=True, metadata={"description": "Cells in the group, null ones included."})
-    values = fields.Integer(required=True, metadata={"description": "Cells in the group with a value."})
+    cells_count = fields.Integer(required=True, metadata={"description": "Cells in the group, null ones included."})
+    values_count = fields.Integer(required=True, metadata={"description": "Cells in the group with a value."})
+    cells = fields.Integer(required=True, metadata={"description": "Deprecated alias of cells_count.",
+                                                    "deprecated": True})
+    values = fields.Integer(required=True, metadata={"description": "Deprecated alias of values_count.",
+                                                     "deprecated": True})
     unit = fields.String(allow_none=True, required=True, metadata={
         "description": "The value's unit: 万元 or 元 for money (as the column prints it), count for anything else "
                        "(and for metric=count). A sum, average, min or max over cells of more than one unit is "
@@ -221,8 +243,10 @@ class Indicator(ReportGroups):
         "description": "The numerator summed over the reports taking part; null if none does."})
     denominator = Number(allow_none=True, required=True, metadata={
         "description": "The denominator summed over the reports taking part; null if none does."})
-    reports = fields.Integer(required=True, metadata={
+    reports_count = fields.Integer(required=True, metadata={
         "description": "Reports taking part: those that print every cell of numerator and denominator."})
+    reports = fields.Integer(required=True, metadata={"description": "Deprecated alias of reports_count.",
+                                                      "deprecated": True})
     excluded = fields.Integer(required=True, metadata={
         "description": "Reports of the group left out: a cell of the indicator has no value."})
 
@@ -232,10 +256,14 @@ class IndicatorDefinition(Schema):
     zh = fields.String(required=True)
     en = fields.String(required=True)
     definition = fields.String(required=True)
-    numerator = fields.List(fields.String(), required=True,
-                            metadata={"description": "Cells (table/row/column) summed."})
-    denominator = fields.Raw(required=True, metadata={
+    numerator_cells = fields.List(fields.String(), required=True,
+                                  metadata={"description": "Cells (table/row/column) summed."})
+    denominator_cells = fields.Raw(required=True, metadata={
         "description": "Cells (table/row/column) summed, or \"reports\": the number of reports taking part."})
+    numerator = fields.List(fields.String(), required=True, metadata={
+        "description": "Deprecated alias of numerator_cells.", "deprecated": True})
+    denominator = fields.Raw(required=True, metadata={
+        "description": "Deprecated alias of denominator_cells.", "deprecated": True})
     min_denominator = fields.Integer(required=True)
     unit = fields.String(required=True, metadata={"description": "ratio (0 to 1), or what the value counts."})
 

@@ -130,6 +130,19 @@ def _parse(data: dict) -> Codebook:
 
 
 @cache
+def column_units() -> dict[str, str]:
+    """Each column key's unit: money as the column prints it (万元, 元), ``count`` for
+    anything else. A key names the same thing, in the same unit, in every table."""
+    out: dict[str, str] = {}
+    for table in codebook().tables.values():
+        for key, column in table.columns.items():
+            unit = column.unit or "count"
+            if out.setdefault(key, unit) != unit:
+                raise ValueError(f"column {key} is in {out[key]} and in {unit}")
+    return out
+
+
+@cache
 def codebook() -> Codebook:
     text = resources.files("models").joinpath("codebook.yaml").read_text(encoding="utf-8")
     return _parse(yaml.safe_load(text))

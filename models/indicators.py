@@ -56,7 +56,8 @@ class Indicator:
             return REPORTS if part == REPORTS else [f"{self.table}/{row}/{column}" for row, column in part]
 
         return {"key": self.key, "zh": self.zh, "en": self.en, "definition": self.definition,
-                "numerator": cells(self.numerator), "denominator": cells(self.denominator),
+                "numerator_cells": cells(self.numerator), "denominator_cells": cells(self.denominator),
+                "numerator": cells(self.numerator), "denominator": cells(self.denominator),  # /v1's first names
                 "min_denominator": self.min_denominator, "unit": self.unit}
 
 

@@ -37,7 +37,8 @@ def test_a_row_group_sums_its_rows(client):
     assert (total["value"], total["cells"], total["values"]) == (golden_sum("denied.", "total"), 40, 40)
     assert total["value"] == 6  # 004: 4 + 1 + 1 (002 prints its denied totals as 0)
     by_row = aggregates(client, "row=denied&column=total&group_by=row&sort=-value,row")
-    assert by_row[0] == {"row": "denied.prohibited_by_law", "value": 4, "cells": 5, "values": 5, "unit": "count"}
+    assert by_row[0] == {"row": "denied.prohibited_by_law", "value": 4, "cells": 5, "values": 5,
+                         "cells_count": 5, "values_count": 5, "unit": "count"}
     assert len(by_row) == 8
 
 
@@ -55,7 +56,7 @@ def test_nulls_are_left_out_and_counted_apart(client):
 def test_group_by_agency_and_region(client):
     data = aggregates(client, "row=new_received&column=total&group_by=agency&sort=-value&limit=2")
     assert data[0] == {"agency_id": data[0]["agency_id"], "agency_name": "晋江市人民政府", "value": 231,
-                       "cells": 1, "values": 1, "unit": "count"}
+                       "cells": 1, "values": 1, "cells_count": 1, "values_count": 1, "unit": "count"}
     data = aggregates(client, "row=new_received&column=total&group_by=region,year&sort=region,year")
     assert {(d["region"], d["year"]): d["value"] for d in data} == {
         ("晋江市", 2020): 231, ("晋江市", 2022): 0, ("晋江市", 2023): 5, ("晋江市安海镇", 2023): 1,
@@ -72,4 +73,5 @@ def test_group_by_table_row_column_and_paging(client):
 def test_aggregate_csv(client):
     response = client.get("/v1/aggregates?row=new_received&column=total&group_by=year&format=csv")
     assert response.get_data(as_text=True).splitlines() == [
-        "year,value,cells,values,unit", "2020,231,1,1,count", "2022,0,1,1,count", "2023,6,3,3,count"]
+        "year,value,cells,values,cells_count,values_count,unit", "2020,231,1,1,1,1,count", "2022,0,1,1,1,1,count",
+        "2023,6,3,3,3,3,count"]

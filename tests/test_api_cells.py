@@ -18,7 +18,24 @@ def test_the_2020_report_of_jinjiang_grants_142(client):
     assert cell == {"report_id": cell["report_id"], "agency_id": cell["agency_id"], "agency_name": "晋江市人民政府",
                     "region": "晋江市", "year": 2020, "layout": "2019", "table": "requests", "row": "granted",
                     "column": "total", "value": 142, "status": "reported", "raw": "142", "note": None,
-                    "location": "line 97", "confidence": None, "box": None}
+                    "location": "line 97", "confidence": None, "box": None, "unit": "count"}
+
+
+def test_cells_carry_their_unit_and_on_request_their_labels(client):
+    money = cells(client, "column=fee_amount&limit=1")["data"][0]
+    assert money["unit"] == "万元"
+    procurement = cells(client, "column=procurement_amount&limit=1")["data"][0]
+    assert procurement["unit"] == "元"
+    body = cells(client, "agency=晋江市人民政府&year=2020&table=requests&row=granted&column=total&labels=zh,en")
+    [cell] = body["data"]
+    assert (cell["table_zh"], cell["row_zh"], cell["column_zh"]) == ("收到和处理政府信息公开申请情况",
+                                                                    "（一）予以公开", "总计")
+    assert (cell["row_en"], cell["column_en"]) == ("Disclosed", "Total")
+    assert "row_zh" not in cells(client, "limit=1")["data"][0]
+    text = client.get("/v1/cells?row=granted&column=total&year=2020&labels=en&format=csv").get_data(as_text=True)
+    header, first = list(csv.reader(io.StringIO(text)))[:2]
+    assert header[-4:] == ["unit", "table_en", "row_en", "column_en"]  # unit, then the labels asked for
+    assert first[-4:] == ["count", "Requests received and handled", "Disclosed", "Total"]
 
 
 def test_every_seed_cell_is_served(client):

@@ -88,7 +88,7 @@ def test_openapi_documents_every_parameter_response_and_error(client):
     cells = {p["name"] for p in operations[("/v1/cells", "get")]["parameters"]}
     assert cells == {"agency", "q", "region", "year", "year_from", "year_to", "layout", "report", "table", "row",
                      "column", "value_gte", "value_lte", "status", "revisions", "limit", "offset", "sort", "format",
-                     "bom"}
+                     "bom", "labels"}
     assert "text/csv" in operations[("/v1/cells", "get")]["responses"]["200"]["content"]
     problem = spec["components"]["responses"]["BAD_REQUEST"]["content"]
     assert list(problem) == ["application/problem+json"]

@@ -48,7 +48,7 @@ def expected(indicator: str, reports: list[dict], minimum: int | None = None) ->
         den += sum(cells[k] for k in denominator_cells) if denominator_cells else 1
     value = round(float(Fraction(num, den)), 6) if taking_part and den >= least and den > 0 else None
     return {"indicator": indicator, "value": value, "numerator": num if taking_part else None,
-            "denominator": den if taking_part else None, "reports": taking_part,
+            "denominator": den if taking_part else None, "reports_count": taking_part, "reports": taking_part,
             "excluded": len(reports) - taking_part}
 
 

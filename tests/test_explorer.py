@@ -69,6 +69,10 @@ def test_report_page_lays_out_the_tables_and_marks_each_finding(client):
     balance = next(f for f in document["findings"] if f["rule"] == "requests.balance")
     assert balance["message"] in cells[balance["cells"][0]].get("title")
     assert len(html.cssselect("ol.findings li")) == len(document["findings"])
+    for key in flagged:  # finding numbers bracketed apart from the number: 10 [1, 2], never 10¹²
+        notes = cells[key].cssselect("sup.notes")[0].text_content()
+        numbers = [str(i + 1) for i, f in enumerate(document["findings"]) if key in f["cells"]]
+        assert notes == "[" + ",\u200a".join(numbers) + "]", key
     # the source beside: every line, and each cell links to the line it was read from
     assert html.cssselect("pre.source-text #L96")
     assert cells["requests/granted/total"].cssselect("a")[0].get("href") == "#L" + served[

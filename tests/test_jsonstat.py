@@ -80,3 +80,15 @@ def test_an_empty_result_is_a_valid_dataset(client):
     body = client.get("/v1/cells?year=1999&format=jsonstat").json
     assert body["size"] == [0] * len(body["id"]) and body["value"] == {}
     assert all(body["dimension"][d]["category"]["index"] == {} for d in body["id"])
+
+
+def test_each_value_carries_its_unit(client):
+    cells = client.get("/v1/cells?column=total,fee_amount&row=granted,fees&year=2023&format=jsonstat").json
+    units = cells["dimension"]["column"]["category"]["unit"]
+    assert units == {"total": {"label": "count"}, "fee_amount": {"label": "万元"}}
+    assert "column" in cells["role"]["metric"]
+    summed = client.get("/v1/aggregates?column=fee_amount&group_by=year&format=jsonstat").json
+    assert summed["dimension"]["metric"]["category"]["unit"] == {"sum": {"label": "万元"}}
+    by_column = client.get("/v1/aggregates?table=disclosure&group_by=column&format=jsonstat").json
+    assert by_column["dimension"]["column"]["category"]["unit"]["fee_amount"] == {"label": "万元"}
+    assert set(by_column["role"]["metric"]) == {"column", "metric"}

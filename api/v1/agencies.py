@@ -95,4 +95,5 @@ def agency_document(agency: Agency) -> dict:
         values[c.report_id][(c.table_key, c.row_key, c.column_key)] = c.value
     return {"id": agency.id, "name": agency.name, "region": agency.region, "years": [r.year for r in reports],
             "reports": [{"year": r.year, "report_id": r.id, "layout": r.layout, "revision": r.revision,
-                         "headline": headline(values[r.id])} for r in reports]}
+                         "headline": headline(values[r.id]),
+                         "cells": {"/".join(k): values[r.id].get(k) for k in sorted(wanted)}} for r in reports]}

@@ -15,13 +15,13 @@ from webargs.fields import DelimitedList
 from api import schemas
 from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
-from api.jsonstat import DIMENSIONS, Dimension, dataset
+from api.jsonstat import COLUMN_WITH_UNIT, DIMENSIONS, Dimension, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import order, refuse_ungrouped_sort, respond
 from api.rollups import ROLLUP_GROUPS, filtered, rollup_can_answer
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 from models import Agency, Cell, Report
-from models.codebook import codebook
+from models.codebook import codebook, column_units
 from models.fields import exact_avg, exact_div, exact_max, exact_min, exact_sum
 from models.rollup import CellRollup
 
@@ -38,7 +38,9 @@ GROUPS = {
     "column": {"column": Cell.column_key},
 }
 METRICS = {"sum": exact_sum, "count": fn.COUNT, "avg": exact_avg, "min": exact_min, "max": exact_max}
-OUTPUTS = [name for fields in GROUPS.values() for name in fields] + ["value", "cells", "values"]
+OUTPUTS = [name for fields in GROUPS.values() for name in fields] + [
+    "value", "cells_count", "values_count", "cells", "values"]
+COUNTS = {"cells_count": "cells", "values_count": "values"}  # one vocabulary: a count is <things>_count
 
 AggregateArgs = list_args(
     "AggregateArgs", CELL_FILTERS, OUTPUTS, jsonstat=True,
@@ -50,19 +52,7 @@ AggregateArgs = list_args(
 )
 
 
-def _units() -> dict[str, str]:
-    """Each column key's unit (money as printed: 万元, 元; anything else ``count``); a
-    key names the same thing, in the same unit, in every table."""
-    out: dict[str, str] = {}
-    for table in codebook().tables.values():
-        for key, column in table.columns.items():
-            unit = column.unit or "count"
-            if out.setdefault(key, unit) != unit:
-                raise ValueError(f"column {key} is in {out[key]} and in {unit}")
-    return out
-
-
-UNIT_OF = _units()
+UNIT_OF = column_units()
 
 
 def selected_units(args: dict) -> set[str]:
@@ -117,6 +107,7 @@ def list_aggregates(args):
     averages of current revisions by year, layout, table, row and column are read
     from a rollup kept at load time; anything else from the cells."""
     query, columns, groups = rollup_query(args) if rollup_can_answer(args) else cells_query(args)
+    columns = {**columns, **{alias: columns[name] for alias, name in COUNTS.items()}}
     refuse_ungrouped_sort(args, columns)
     units = selected_units(args)
     by_column = "column" in args["group_by"]
@@ -127,7 +118,8 @@ def list_aggregates(args):
 
     def records(page: list[dict]) -> list[dict]:  # each figure with its unit (a count's unit is ``count``)
         only = next(iter(units)) if len(units) == 1 else None
-        return [{**r, "unit": "count" if args["metric"] == "count" else UNIT_OF[r["column"]] if by_column else only}
+        return [{**r, **{alias: r[name] for alias, name in COUNTS.items()},
+                 "unit": "count" if args["metric"] == "count" else UNIT_OF[r["column"]] if by_column else only}
                 for r in page]
 
     return respond(order(query.dicts(), args, columns, groups), args, records, [*columns, "unit"],
@@ -141,7 +133,10 @@ def jsonstat(records: list[dict], meta: dict, args: dict) -> dict:
     """A page of aggregates as a JSON-stat dataset: a dimension per group, and the metric."""
     metric = args["metric"]
     rows = [{**record, "metric": metric} for record in records]
-    dimensions = [DIMENSIONS[group] for group in dict.fromkeys(args["group_by"])]
-    dimensions.append(Dimension("metric", "Metric", "metric"))
+    by_column = "column" in args["group_by"] and metric != "count"  # each column's figures in its own unit
+    dimensions = [COLUMN_WITH_UNIT if group == "column" and by_column else DIMENSIONS[group]
+                  for group in dict.fromkeys(args["group_by"])]
+    dimensions.append(Dimension("metric", "Metric", "metric", None,
+                                None if by_column else lambda record: record.get("unit")))
     return dataset(rows, dimensions, f"{metric} of the cells of government information disclosure annual reports",
                    meta)

@@ -4,18 +4,21 @@ A cell read by OCR has its ``confidence`` and ``box`` (an object in JSON; in CSV
 box's text form, ``page x0 y0 x1 y1 width height``)."""
 from __future__ import annotations
 
-from peewee import fn
+import marshmallow as ma
+from peewee import Case, fn
+from webargs.fields import DelimitedList
 
 from api import schemas
 from api.base import Blueprint
 from api.filters import CELL_FILTERS, apply_filters
-from api.jsonstat import DIMENSIONS, dataset
+from api.jsonstat import COLUMN_WITH_UNIT, DIMENSIONS, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import order, respond, wants_csv
 from api.rollups import rollup_can_answer, rollup_count
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 from loaders.document import box_document
 from models import Agency, Cell, Report
+from models.codebook import codebook, column_units
 
 blp = Blueprint("cells", __name__, url_prefix="/v1/cells", description="Every printed number, one record per cell.")
 
@@ -23,9 +26,16 @@ SORT = {"report_id": Report.id, "agency_id": Agency.id, "agency_name": Agency.na
         "year": Report.year, "layout": Report.layout, "table": Cell.table_key, "row": Cell.row_key,
         "column": Cell.column_key, "value": Cell.value, "status": Cell.status, "raw": Cell.raw, "note": Cell.note,
         "location": Cell.location, "confidence": Cell.confidence}
-FIELDS = {**SORT, "box": Cell.box}  # the box is served, not sorted by
-CellArgs = list_args("CellArgs", CELL_FILTERS, SORT, jsonstat=True)
-COLUMNS = list(schemas.Cell().fields)
+# Each cell's unit, from its column's key (the codebook's): 万元 or 元 for money, count otherwise.
+UNIT = Case(Cell.column_key, [(key, unit) for key, unit in column_units().items() if unit != "count"], "count")
+FIELDS = {**SORT, "box": Cell.box, "unit": UNIT}  # the box and the unit are served, not sorted by
+LANGUAGES = ("zh", "en")
+CellArgs = list_args("CellArgs", CELL_FILTERS, SORT, jsonstat=True, labels=DelimitedList(
+    ma.fields.String(validate=ma.validate.OneOf(LANGUAGES)), load_default=[],
+    metadata={"description": "Add the codebook's labels of each cell's table, row and column in these languages "
+                             "(zh: as printed, en), comma-separated: fields table_zh, row_zh, column_zh, table_en, "
+                             "row_en, column_en."}))
+COLUMNS = [name for name in schemas.Cell().fields if name not in schemas.CELL_LABELS]
 
 
 def cells_query():
@@ -51,16 +61,37 @@ def list_cells(args):
     Current revisions unless ``revisions=all`` or a ``report`` is named. ``row``
     takes a key, a group (``denied``) or a prefix (``denied.*``)."""
     query = apply_filters(cells_query(), args, CELL_FILTERS)
-    records = list if wants_csv(args) else with_boxes  # CSV: the box as its text
-    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, records, COLUMNS, count(args), jsonstat)
+    languages = [lang for lang in LANGUAGES if lang in args["labels"]]
+    shape = list if wants_csv(args) else with_boxes  # CSV: the box as its text
+
+    def records(page: list[dict]) -> list[dict]:
+        return with_labels(shape(page), languages)
+
+    columns = COLUMNS + [f"{kind}_{lang}" for lang in languages for kind in ("table", "row", "column")]
+    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, records, columns, count(args), jsonstat)
 
 
 list_cells.__doc__ += JSONSTAT_NOTE
 
 
+def with_labels(records: list[dict], languages: list[str]) -> list[dict]:
+    """Records with the codebook's labels of their table, row and column in ``languages``."""
+    if not languages:
+        return records
+    tables = codebook().tables
+    for record in records:
+        table = tables[record["table"]]
+        row, column = table.rows.get(record["row"]), table.columns.get(record["column"])
+        for lang in languages:
+            record[f"table_{lang}"] = getattr(table, lang)
+            record[f"row_{lang}"] = getattr(row, lang) if row else None
+            record[f"column_{lang}"] = getattr(column, lang) if column else None
+    return records
+
+
 def jsonstat(records: list[dict], meta: dict) -> dict:
     """A page of cells as a JSON-stat dataset: report × table × row × column."""
-    dimensions = [DIMENSIONS[name] for name in ("report", "table", "row", "column")]
+    dimensions = [DIMENSIONS[name] for name in ("report", "table", "row")] + [COLUMN_WITH_UNIT]
     return dataset(records, dimensions, "Cells of government information disclosure annual reports", meta,
                    status="status")
 

@@ -47,7 +47,8 @@ def list_indicators(args):
     Definitions: /v1/indicators/definitions."""
     query, columns, groups = indicators_query(args)
     refuse_ungrouped_sort(args, columns)
-    return respond(order(query.dicts(), args, columns, groups), args, _records, list(columns),
+    return respond(order(query.dicts(), args, {**columns, "reports_count": columns["reports"]}, groups), args,
+                   _records, [*columns, "reports_count"],
                    jsonstat=lambda page, meta: jsonstat(page, meta, args))
 
 
@@ -60,6 +61,7 @@ def _records(rows: list[dict]) -> list[dict]:
             row["value"] = round(float(row["value"]), 6)
         for name in ("reports", "excluded"):
             row[name] = int(row[name])
+        row["reports_count"] = row["reports"]  # one vocabulary: a count is <things>_count
     return rows
 
 

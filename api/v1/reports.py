@@ -42,9 +42,10 @@ SORT = {"id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name, "re
         "title": Report.title, "document_number": Report.document_number, "published_on": Report.published_on,
         "source_name": Report.source_name, "source_format": Report.source_format, "sha256": Report.source,
         "loaded_at": Report.loaded_at}
-ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings"])
+ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings_count", "findings"])
 COLUMNS = ["id", "agency_id", "agency_name", "region", "year", "layout", "revision", "is_current", "title",
-           "document_number", "published_on", "source_name", "source_format", "sha256", "findings", "loaded_at"]
+           "document_number", "published_on", "source_name", "source_format", "sha256", "findings_count", "findings",
+           "loaded_at"]
 log = logging.getLogger("ogi.write")
 MEDIA_TYPES = {"text": "text/plain", "markdown": "text/markdown", "html": "text/html", "pdf": "application/pdf",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -60,7 +61,7 @@ def summary(r: Report, findings: int) -> dict:
     return {"id": r.id, "agency_id": r.agency.id, "agency_name": r.agency.name, "region": r.agency.region,
             "year": r.year, "layout": r.layout, "revision": r.revision, "is_current": r.is_current, "title": r.title,
             "document_number": r.document_number, "published_on": r.published_on, "source_name": r.source_name,
-            "source_format": r.source_format, "sha256": r.sha256, "findings": findings,
+            "source_format": r.source_format, "sha256": r.sha256, "findings_count": findings, "findings": findings,
             "loaded_at": utc(r.loaded_at), "retracted_at": utc(r.retracted_at) if r.retracted_at else None}
 
 
@@ -82,7 +83,8 @@ def list_reports(args):
     query = (Report.select(Report, Agency, n_findings.alias("n_findings")).join(Agency)
              .switch(Report).join(Finding, JOIN.LEFT_OUTER).group_by(Report.id, Agency.id))
     query = apply_filters(query, args, REPORT_FILTERS)
-    return respond(order(query, args, {**SORT, "findings": n_findings}, [Report.id]), args, _records, COLUMNS)
+    counts = {"findings_count": n_findings, "findings": n_findings}
+    return respond(order(query, args, {**SORT, **counts}, [Report.id]), args, _records, COLUMNS)
 
 
 def tables(report: Report) -> list[dict]:
