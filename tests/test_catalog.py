@@ -315,6 +315,7 @@ def test_data_json_has_the_fields_dcat_us_requires(client):
         assert d["publisher"]["name"] and d["contactPoint"]["fn"]
         assert re.fullmatch(r"mailto:[\w.+-]+@[\w.-]+", d["contactPoint"]["hasEmail"])
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", d["modified"])
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", d["issued"]) and d["issued"] <= d["modified"]
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}/\d{4}-\d{2}-\d{2}", d["temporal"])
         for dist in d["distribution"]:
             if "downloadURL" in dist:
