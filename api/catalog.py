@@ -128,17 +128,17 @@ def _describe(g: Graph, id_: str, types, properties: dict) -> URIRef:
 
 
 @dataclass(frozen=True)
-class Form:
+class FileFormat:
     """A distribution's format: its IANA media type and its EU file type."""
     media: str
     file_type: str
 
 
-JSON, CSV, PARQUET = Form("application/json", "JSON"), Form("text/csv", "CSV"), \
-    Form("application/vnd.apache.parquet", "PARQUET")
+JSON, CSV, PARQUET = FileFormat("application/json", "JSON"), FileFormat("text/csv", "CSV"), \
+    FileFormat("application/vnd.apache.parquet", "PARQUET")
 
 
-def _distribution(g: Graph, id_: str, title: str, url: str, form: Form, download: bool,
+def _distribution(g: Graph, id_: str, title: str, url: str, form: FileFormat, download: bool,
                   service: URIRef | None = None, size: int | None = None) -> URIRef:
     """A distribution: ``accessURL`` always (DCAT-AP's mandatory one), ``downloadURL``
     too for a file (the same URL); the media type (IANA) and format (EU file type) as
