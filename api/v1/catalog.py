@@ -1,8 +1,9 @@
-"""Catalogs for open-data portals: DCAT-AP 3 at /v1/catalog, DCAT-US 1.1 at /data.json.
-What they say is made in ``api/catalog.py``."""
+"""Catalogs for open-data portals: DCAT-AP 3 at /v1/catalog (JSON-LD, Turtle or RDF/XML),
+DCAT-US 1.1 at /data.json. What they say is made in ``api/catalog.py``."""
 from __future__ import annotations
 
-from flask import current_app, url_for
+import marshmallow as ma
+from flask import Response, current_app, request, url_for
 
 from api import catalog
 from api.base import Blueprint
@@ -11,21 +12,46 @@ from api.v1.common import not_modified
 
 blp = Blueprint("catalog", __name__, url_prefix="", description="Catalogs for open-data portals to harvest.")
 JSONLD = "application/ld+json"
+# What /v1/catalog offers: media type -> form (catalog.FORMS), the first the default
+# (no Accept, */*, or nothing offered is acceptable). application/json is the JSON-LD.
+OFFERS = {JSONLD: "jsonld", "application/json": "jsonld", "text/turtle": "turtle", "application/rdf+xml": "rdfxml"}
+CatalogArgs = ma.Schema.from_dict({"format": ma.fields.String(
+    validate=ma.validate.OneOf(list(catalog.FORMS)),
+    metadata={"description": "The form, overriding Accept: jsonld (application/ld+json), turtle (text/turtle) or "
+                             "rdfxml (application/rdf+xml)."})}, name="CatalogArgs")
+
+
+def chosen(args: dict) -> tuple[str, str]:
+    """The form and media type of the answer: ``format=`` if given, else the best the
+    request's ``Accept`` takes of ``OFFERS`` (by its q-values), else JSON-LD."""
+    if args.get("format"):
+        return args["format"], catalog.FORMS[args["format"]][0]
+    media = request.accept_mimetypes.best_match(list(OFFERS)) or JSONLD
+    return OFFERS[media], media
 
 
 @blp.route("/v1/catalog")
-@blp.doc(responses={"200": {"description": "A dcat:Catalog (DCAT-AP 3), JSON-LD with its context inline.",
-                            "content": {JSONLD: {"schema": {"type": "object"}}}}})
+@blp.arguments(CatalogArgs, location="query", as_kwargs=False)
+@blp.doc(responses={"200": {
+    "description": "A dcat:Catalog (DCAT-AP 3): JSON-LD with its context inline (application/json is the same), "
+                   "Turtle or RDF/XML, by Accept or ``format``; the same graph in each.",
+    "content": {media: {"schema": {"type": "object" if form == "jsonld" else "string"}}
+                for media, form in OFFERS.items()}}})
 @not_modified(blp)
-def get_catalog():
+def get_catalog(args):
     """The catalog (DCAT-AP 3)
 
     The corpus as a dataset, a dataset per year (members of a dataset series), the
     API as a data service, and their distributions: JSON API, CSV, the data package
-    and Parquet."""
-    response = json_response(catalog.dcat_ap())
-    response.content_type = JSONLD
-    return response
+    and Parquet. JSON-LD unless ``Accept`` prefers ``text/turtle`` or
+    ``application/rdf+xml``, or ``format`` names one."""
+    form, media = chosen(args)
+    body = catalog.serialise(catalog.dcat_graph(), form)
+    if form == "jsonld":
+        response = json_response(body)
+        response.content_type = media
+        return response
+    return Response(body, content_type=f"{media}; charset=utf-8")
 
 
 @blp.route("/data.json")
