@@ -466,11 +466,12 @@ class Client:
         """An upload job: queued, running, done or failed."""
         return self.get_json(f"/v1/jobs/{job_id}")
 
-    def wait(self, upload: Upload | Job | str, *, timeout: float = 600.0,
-             interval: float | None = None) -> ReportDetail:
-        """The report an upload stored: at once for a 200/201, else once its job is done
-        (polling ``/v1/jobs/{id}`` every ``Retry-After`` seconds the API asks for, or
-        every ``interval``). A job that failed raises :class:`JobFailed` (its
+    def wait(self, upload: Upload | Job | str, *, timeout: float = 600.0, interval: float | None = None,
+             max_interval: float = 15.0) -> ReportDetail:
+        """The report an upload stored: at once for a 200/201, else once its job is done,
+        polling ``/v1/jobs/{id}`` every ``interval`` seconds, by default the
+        ``Retry-After`` of the job's answer (5 s), at most ``max_interval``. A job that
+        failed raises :class:`JobFailed` (its
         ``job["error"]`` says why; nothing was stored); ``timeout`` seconds without an
         end raise ``TimeoutError``."""
         if isinstance(upload, Upload):
@@ -489,7 +490,8 @@ class Client:
             if job["status"] == "failed":
                 raise JobFailed(job)
             asked = retry_after(response.headers.get("Retry-After"))
-            pause = interval if interval is not None else (asked if asked is not None else JOB_POLL_SECONDS)
+            pause = interval if interval is not None else min(JOB_POLL_SECONDS if asked is None else asked,
+                                                              max_interval)
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"job {job_id} is still {job['status']} after {timeout} s")
