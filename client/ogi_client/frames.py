@@ -8,8 +8,9 @@ and sort exactly (``frame.value.sum()`` is exact), and ``frame.value.astype(floa
 is one call away for a chart. Whole-number columns (ids, years, counts) are int64, or
 the nullable Int64 where a value is null; text columns are strings.
 
-A cell's ``box`` (where OCR read it) becomes its text form ``page x0 y0 x1 y1 width
-height``, as the CSV and Parquet files give it, so the frame and the CSV agree."""
+Nested objects become dotted columns (``headline.requests_received``), as the CSV
+names them; a cell's ``box`` (where OCR read it) becomes its text form ``page x0 y0 x1
+y1 width height``, as the CSV and Parquet files give it: the frame and the CSV agree."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -56,35 +57,44 @@ def exact(value: Any) -> Decimal | None:
     raise TypeError(f"not an exact number: {value!r}")
 
 
+def flat(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A record with its nested objects as dotted columns (``headline.requests_received``),
+    as the API's CSV names them; a cell's ``box`` as its text."""
+    out: dict[str, Any] = {}
+    for name, value in record.items():
+        if name == "box" and not prefix:
+            out[name] = box_text(value)
+        elif isinstance(value, Mapping):
+            out.update(flat(value, f"{prefix}{name}."))
+        else:
+            out[prefix + name] = value
+    return out
+
+
 def to_dataframe(records: Iterable[Mapping[str, Any]], columns: list[str] | None = None) -> pandas.DataFrame:
-    """Records (of any list of the API) as a DataFrame, a column per field in the
-    records' order (or ``columns``), numbers exact (see the module's description)."""
+    """Records (of any list of the API) as a DataFrame: a column per field, in the
+    records' order (or ``columns``), nested objects as dotted columns, numbers exact
+    (see the module's description)."""
     pd = _pandas()
-    records = list(records)
+    records = [flat(record) for record in records]
     if columns is None:
         columns = []
         for record in records:
             columns += [name for name in record if name not in columns]
-    data = {}
-    for name in columns:
-        values = [record.get(name) for record in records]
-        data[name] = _column(pd, name, values)
+    data = {name: _column(pd, name, [record.get(name) for record in records]) for name in columns}
     return pd.DataFrame(data, columns=columns, index=pd.RangeIndex(len(records)))
 
 
 def cells_frame(records: Iterable[Mapping[str, Any]]) -> pandas.DataFrame:
-    """Cells as a DataFrame: the columns of the cells CSV, in its order (and any field
-    the API adds after them), ``value`` and ``confidence`` Decimal, ``box`` as text."""
-    records = [{**record, "box": box_text(record.get("box"))} for record in records]
-    columns = list(CELL_COLUMNS)
-    for record in records:
-        columns += [name for name in record if name not in columns]
-    return to_dataframe(records, columns)
+    """Cells as a DataFrame with the columns of the cells CSV, in its order (the
+    records' own), ``value`` and ``confidence`` Decimal, ``box`` as text."""
+    records = list(records)
+    return to_dataframe(records, None if records else list(CELL_COLUMNS))
 
 
 def _column(pd, name: str, values: list[Any]):
-    if name in DECIMAL_COLUMNS and all(v is None or isinstance(v, int | Decimal) and not isinstance(v, bool)
-                                       for v in values):
+    numbers = all(v is None or isinstance(v, int | Decimal) and not isinstance(v, bool) for v in values)
+    if name.rsplit(".", 1)[-1] in DECIMAL_COLUMNS and numbers:
         return pd.Series([exact(v) for v in values], dtype=object)
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, bool) for v in present):
