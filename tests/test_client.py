@@ -249,7 +249,7 @@ def scripted(*answers) -> Iterator[Scripted]:
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)
-            state.requests.append((self.command, self.path, time.monotonic(), self.headers.get("Authorization")))
+            state.requests.append((self.command, self.path, time.time(), self.headers.get("Authorization")))
             script = state.answers.pop(0) if len(state.answers) > 1 else state.answers[0]
             if script is None:  # hang up without an answer
                 self.close_connection = True
@@ -292,17 +292,17 @@ def test_503_then_200_waits_the_seconds_of_retry_after():
     with scripted((*busy[:1], {**busy[1], "Retry-After": "1"}, busy[2]), OK) as server, Client(server.base) as api:
         assert api.get_json("/v1/codebook") == {"ok": Decimal("1.10")}
     first, second = (at for _, _, at, _ in server.requests)
-    assert 1.0 <= second - first < 3
+    assert 1.0 <= second - first < 10
 
 
 def test_429_with_an_http_date_then_200():
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)  # whole seconds: 1 to 2 s
-    limited = (429, {"Retry-After": when, "Content-Type": "application/problem+json"},
+    date = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)  # an HTTP date has whole seconds
+    limited = (429, {"Retry-After": format_datetime(date, usegmt=True), "Content-Type": "application/problem+json"},
                {"title": "Too Many Requests", "status": 429})
     with scripted(limited, OK) as server, Client(server.base) as api:
         assert api.get_json("/v1/cells") == {"ok": Decimal("1.10")}
     first, second = (at for _, _, at, _ in server.requests)
-    assert 0.9 <= second - first < 3.5
+    assert date.timestamp() - 0.05 <= second < first + 10  # asked again at the date, not before
 
 
 def test_retries_are_bounded():
@@ -317,7 +317,7 @@ def test_retries_are_bounded():
         started = time.monotonic()
         with pytest.raises(ApiError) as error:
             api.get_json("/v1/cells")
-    assert time.monotonic() - started < 1 and len(server.requests) == 1  # not waited for an hour
+    assert time.monotonic() - started < 10 and len(server.requests) == 1  # not waited for an hour
     assert (error.value.status, error.value.retry_after) == (429, 3600)
 
     with scripted(problem(500, "Internal Server Error", "boom"), OK) as server, Client(server.base) as api:
