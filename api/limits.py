@@ -18,10 +18,25 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", app.config["RATELIMIT_DEFAULT"] != "off")
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("OGI_RATE_LIMIT_STORAGE", "memory://"))
     app.config.update(RATELIMIT_HEADERS_ENABLED=True, RATELIMIT_HEADER_LIMIT="RateLimit-Limit",
-                      RATELIMIT_HEADER_REMAINING="RateLimit-Remaining", RATELIMIT_HEADER_RESET="RateLimit-Reset")
+                      RATELIMIT_HEADER_REMAINING="RateLimit-Remaining", RATELIMIT_HEADER_RESET="RateLimit-Reset",
+                      RATELIMIT_HEADER_RETRY_AFTER=WINDOW_RETRY_AFTER)
+    app.after_request(retry_after_only_when_limited)  # registered first: runs after the limiter's own hook
     limiter = Limiter(get_remote_address, app=app)
     limiter.request_filter(lambda: request.endpoint in NO_DATABASE)
     app.extensions["ogi_limiter"] = limiter
+
+
+# flask-limiter would put the seconds to its window's end in Retry-After on every
+# response, over a view's own (a job's 5 s poll, a 503's); it writes them here instead,
+# and only a 429 turns them into Retry-After.
+WINDOW_RETRY_AFTER = "X-Ogi-Window-Retry-After"
+
+
+def retry_after_only_when_limited(response):
+    window = response.headers.pop(WINDOW_RETRY_AFTER, None)
+    if response.status_code == 429 and window is not None:
+        response.headers["Retry-After"] = window
+    return response
 
 
 class SqliteDeadline:

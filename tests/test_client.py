@@ -383,7 +383,7 @@ def test_upload_wait_and_retract_with_an_api_key(tmp_path):
             path.write_bytes(corrected_004() + b"\n" + b" " * (1024 * 1024))
             queued = api.upload(path)
             assert queued.status == 202 and queued.job["status"] in ("queued", "running")
-            assert queued.location == f"/v1/jobs/{queued.job['id']}" and queued.retry_after is not None
+            assert queued.location == f"/v1/jobs/{queued.job['id']}" and queued.retry_after == 5
             assert api.job(queued.job["id"])["source_name"] == "upload:large.txt"
             revised = api.wait(queued, interval=0.2, timeout=120)
             assert (revised["revision"], revised["is_current"], revised["source_name"]) == \
