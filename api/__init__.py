@@ -9,7 +9,7 @@ from flask import Flask, request, send_from_directory
 from flask_cors import CORS
 from peewee import InterfaceError, OperationalError, SqliteDatabase
 
-from api import auth, caching, errors, explorer, jsonstat, limits, metrics, observability
+from api import auth, caching, errors, explorer, jsonstat, limits, metrics, negotiation, observability
 from api.base import Api, JSONProvider  # Decimals as exact JSON numbers
 from loaders import uploads
 from models import database, default_url, ensure_schema
@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     metrics.init_app(app)
     app.before_request(errors.refuse_nul_bytes)
     app.before_request(auth.refuse_keys_in_url)
+    negotiation.init_app(app)  # an Accept it cannot serve: 406, before the database is asked
     init_db(app)
     limits.init_app(app)
     caching.init_app(app)
