@@ -9,7 +9,7 @@ from flask import Flask, request, send_from_directory
 from flask_cors import CORS
 from peewee import InterfaceError, OperationalError, SqliteDatabase
 
-from api import auth, caching, errors, explorer, jsonstat, limits, metrics, negotiation, observability
+from api import auth, caching, compression, errors, explorer, jsonstat, limits, metrics, negotiation, observability
 from api.base import Api, JSONProvider  # Decimals as exact JSON numbers
 from loaders import uploads
 from models import database, default_url, ensure_schema
@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     negotiation.init_app(app)  # an Accept it cannot serve: 406, before the database is asked
     init_db(app)
     limits.init_app(app)
+    compression.init_app(app)  # its after_request runs after caching's: an ETag per encoding
     caching.init_app(app)
     CORS(app, resources={r"/v1/*": {"origins": "*"}, auth.WRITE_PATHS: auth.WRITE_CORS},
          methods=["GET", "HEAD", "OPTIONS"], send_wildcard=True,
