@@ -1,4 +1,5 @@
-"""HTTP behaviour: ETags and 304s, Cache-Control, CORS, the docs, and the OpenAPI document."""
+"""HTTP behaviour: ETags and 304s, Cache-Control, CORS, the docs, the OpenAPI document, and compression."""
+import json
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,13 @@ def decompress(data: bytes, encoding: str) -> bytes:
     return {"gzip": gzip.decompress, "br": brotli.decompress, "zstd": zstd.decompress}[encoding](data)
 
 
+def same(one: bytes, other: bytes) -> bool:
+    """The same body; JSON-stat's ``updated`` is the time it was made (api/jsonstat.py), so not compared."""
+    if one.startswith(b'{"version":"2.0","class":"dataset"'):
+        one, other = (json.loads(body) | {"updated": None} for body in (one, other))
+    return one == other
+
+
 def test_json_csv_problems_and_the_openapi_document_are_compressed(client):
     for path in ("/v1/cells?limit=500", "/v1/openapi.json", "/v1/cells?limit=500&format=jsonstat",
                  "/v1/cells?limit=500&format=csv", "/v1/bulk/cells.csv", "/v1/catalog", "/v1/reports?limit=200"):
@@ -120,7 +128,7 @@ def test_json_csv_problems_and_the_openapi_document_are_compressed(client):
         for encoding in ("gzip", "br", "zstd"):
             packed = client.get(path, headers={"Accept-Encoding": encoding})
             assert packed.headers["Content-Encoding"] == encoding, path
-            assert decompress(packed.get_data(), encoding) == plain.get_data(), (path, encoding)
+            assert same(decompress(packed.get_data(), encoding), plain.get_data()), (path, encoding)
             assert len(packed.get_data()) < len(plain.get_data()) / 2, (path, encoding)
             assert {"Accept", "Accept-Encoding"} <= {v.strip() for v in packed.headers["Vary"].split(",")}
     streamed = client.get("/v1/cells?limit=500&format=csv", headers={"Accept-Encoding": "gzip, br"})
