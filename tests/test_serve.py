@@ -114,3 +114,19 @@ def test_what_gunicorn_refuses_is_problem_json(tmp_path):
         status, headers, body = raw_request(port, request)
         assert status == 200 or headers["content-type"] == "application/problem+json", body[:300]
         assert headers["content-type"].startswith("application/") and b"<html" not in body
+
+
+def test_gunicorn_sends_compressed_streams_chunked(tmp_path):
+    import gzip
+
+    with served(tmp_path) as running:
+        url = f"{running.base}/v1/bulk/cells.csv"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            plain = response.read()
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert response.headers["Transfer-Encoding"] == "chunked" and "Content-Length" not in response.headers
+            assert "Accept-Encoding" in response.headers["Vary"]
+            packed = response.read()
+        assert gzip.decompress(packed) == plain and len(packed) < len(plain) / 5
