@@ -9,7 +9,7 @@ from flask import Flask, request, send_from_directory
 from flask_cors import CORS
 from peewee import InterfaceError, OperationalError, SqliteDatabase
 
-from api import auth, caching, errors, explorer, jsonstat, limits, metrics, observability
+from api import auth, caching, compression, errors, explorer, jsonstat, limits, metrics, negotiation, observability
 from api.base import Api, JSONProvider  # Decimals as exact JSON numbers
 from loaders import uploads
 from models import database, default_url, ensure_schema
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_JSON_PATH="v1/openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/docs/static/",
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None, "deepLinking": True},  # nothing fetched from outside
         API_SPEC_OPTIONS={"info": {"description": (
             "China's government information disclosure annual reports (政府信息公开工作年度报告) as open "
             "data: agencies, reports, every printed number as a cell, findings and prose. Keys of tables, "
@@ -53,8 +54,10 @@ def create_app(config: dict | None = None) -> Flask:
     metrics.init_app(app)
     app.before_request(errors.refuse_nul_bytes)
     app.before_request(auth.refuse_keys_in_url)
+    negotiation.init_app(app)  # an Accept it cannot serve: 406, before the database is asked
     init_db(app)
     limits.init_app(app)
+    compression.init_app(app)  # its after_request runs after caching's: an ETag per encoding
     caching.init_app(app)
     CORS(app, resources={r"/v1/*": {"origins": "*"}, auth.WRITE_PATHS: auth.WRITE_CORS},
          methods=["GET", "HEAD", "OPTIONS"], send_wildcard=True,
@@ -124,8 +127,12 @@ def init_db(app: Flask) -> None:
 
 
 def init_docs(app: Flask) -> None:
-    """Swagger UI's files, from the swagger-ui-bundle package (no CDN)."""
-    from swagger_ui_bundle import swagger_ui_path
+    """Swagger UI 5 (which reads OpenAPI 3.1) at /docs: flask-smorest's page, with the
+    files the flask-swagger-ui package ships (its ``dist`` folder: Swagger UI's own
+    build, Apache-2.0), served from here: no CDN, works offline."""
+    import flask_swagger_ui
+
+    swagger_ui_path = Path(flask_swagger_ui.__file__).parent / "dist"
 
     @app.route("/docs/static/<path:filename>")
     def swagger_ui_static(filename):

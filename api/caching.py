@@ -52,6 +52,12 @@ def _etag(version: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def representations(etag: str) -> list[str]:
+    """The ETags of one body: as it is, and as each encoding ``api.compression`` may
+    send it (flask-compress appends ``:gzip``, ``:br``, ``:zstd`` to a strong ETag)."""
+    return [etag, *(f"{etag}:{algorithm}" for algorithm in current_app.config.get("COMPRESS_ALGORITHM", ()))]
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def not_modified():
@@ -59,8 +65,10 @@ def init_app(app: Flask) -> None:
             return None
         version = data_version()
         g.etag, g.last_modified = _etag(version), data_changed_at(version)
-        if request.if_none_match.contains_weak(g.etag):  # RFC 9110: If-None-Match compares weakly
-            return Response(status=304)
+        for tag in representations(g.etag):
+            if request.if_none_match.contains_weak(tag):  # RFC 9110: If-None-Match compares weakly
+                g.etag_matched = tag  # the 304 names the representation the client holds
+                return Response(status=304)
         if not request.if_none_match and request.if_modified_since and g.last_modified \
                 and g.last_modified <= request.if_modified_since:  # only without If-None-Match (RFC 9110 13.1.3)
             return Response(status=304)
@@ -70,7 +78,7 @@ def init_app(app: Flask) -> None:
     def cache_headers(response: Response) -> Response:
         if (request.method in ("GET", "HEAD") and "etag" in g and response.status_code in (200, 304)
                 and request.endpoint not in UNCACHED):
-            response.set_etag(g.etag)
+            response.set_etag(g.get("etag_matched", g.etag) if response.status_code == 304 else g.etag)
             if g.get("last_modified"):
                 response.last_modified = g.last_modified
             response.headers["Cache-Control"] = f"public, max-age={app.config['CACHE_MAX_AGE']}"

@@ -6,6 +6,12 @@ keep it above OGI_QUERY_TIMEOUT_MS), OGI_MAX_REQUESTS (a worker is recycled afte
 this many requests, with jitter; default 10000). The app writes its own JSON access
 log, so gunicorn's is off.
 
+What gunicorn itself refuses (a request line with raw non-ASCII bytes, one longer than
+``limit_request_line``, a bad header) is answered as problem+json by the worker class
+(api/worker.py), like the app's own errors. The request line may be as long as gunicorn
+allows (8190 bytes: some 60 percent-encoded Chinese agency names); a header field up to
+16 KiB.
+
 Prometheus: with PROMETHEUS_MULTIPROC_DIR set before gunicorn starts (``ogi serve``
 and the Dockerfile set it), the workers count in that folder and /metrics sums them;
 it is emptied when gunicorn starts. Without it each worker reports its own counts."""
@@ -22,6 +28,10 @@ max_requests_jitter = max_requests // 10
 accesslog = None
 errorlog = "-"
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+worker_class = "api.worker.ProblemSyncWorker"
+limit_request_line = 8190  # gunicorn's maximum (0 would be unlimited)
+limit_request_fields = 100
+limit_request_field_size = 16384
 forwarded_allow_ips = os.environ.get("OGI_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

@@ -1,6 +1,8 @@
-"""HTTP behaviour: ETags and 304s, Cache-Control, CORS, the docs, and the OpenAPI document."""
+"""HTTP behaviour: ETags and 304s, Cache-Control, CORS, the docs, the OpenAPI document, and compression."""
+import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from loaders.load import load_paths
@@ -46,13 +48,18 @@ def test_cors_is_open_for_get(client):
     assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
 
 
-def test_swagger_ui_is_served_from_the_package(client):
+def test_swagger_ui_5_is_served_from_the_package(client):
     page = client.get("/docs").get_data(as_text=True)
     assert '<script src="/docs/static/swagger-ui-bundle.js"></script>' in page
-    assert "url: \"/v1/openapi.json\"" in page
+    assert 'url: "/v1/openapi.json"' in page
+    assert '"validatorUrl":null' in page.replace(" ", "")  # no badge fetched from the validator's site
     assert "http://" not in page and "https://" not in page  # nothing from a CDN
     bundle = client.get("/docs/static/swagger-ui-bundle.js")
-    assert bundle.status_code == 200 and len(bundle.get_data()) > 100_000
+    assert bundle.status_code == 200 and len(bundle.get_data()) > 1_000_000
+    version = client.get("/docs/static/VERSION").get_data(as_text=True).strip()
+    assert int(version.lstrip("v").split(".")[0]) >= 5, version  # 4.x cannot read OpenAPI 3.1
+    assert client.get("/docs/static/swagger-ui.css").status_code == 200
+    assert client.get("/docs/static/swagger-ui-standalone-preset.js").status_code == 200
 
 
 def test_openapi_yaml_is_the_served_document(client):
@@ -92,3 +99,115 @@ def test_openapi_documents_every_parameter_response_and_error(client):
     assert "text/csv" in operations[("/v1/cells", "get")]["responses"]["200"]["content"]
     problem = spec["components"]["responses"]["BAD_REQUEST"]["content"]
     assert list(problem) == ["application/problem+json"]
+
+
+def decompress(data: bytes, encoding: str) -> bytes:
+    import gzip
+
+    import brotli
+
+    try:
+        from compression import zstd  # Python 3.14
+    except ImportError:
+        from backports import zstd  # what flask-compress compresses with before 3.14
+    return {"gzip": gzip.decompress, "br": brotli.decompress, "zstd": zstd.decompress}[encoding](data)
+
+
+def same(one: bytes, other: bytes) -> bool:
+    """The same body; JSON-stat's ``updated`` is the time it was made (api/jsonstat.py), so not compared."""
+    if one.startswith(b'{"version":"2.0","class":"dataset"'):
+        one, other = (json.loads(body) | {"updated": None} for body in (one, other))
+    return one == other
+
+
+def test_json_csv_problems_and_the_openapi_document_are_compressed(client):
+    for path in ("/v1/cells?limit=500", "/v1/openapi.json", "/v1/cells?limit=500&format=jsonstat",
+                 "/v1/cells?limit=500&format=csv", "/v1/bulk/cells.csv", "/v1/catalog", "/v1/reports?limit=200"):
+        plain = client.get(path, headers={"Accept-Encoding": "identity"})
+        assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"], path
+        for encoding in ("gzip", "br", "zstd"):
+            packed = client.get(path, headers={"Accept-Encoding": encoding})
+            assert packed.headers["Content-Encoding"] == encoding, path
+            assert same(decompress(packed.get_data(), encoding), plain.get_data()), (path, encoding)
+            assert len(packed.get_data()) < len(plain.get_data()) / 2, (path, encoding)
+            assert {"Accept", "Accept-Encoding"} <= {v.strip() for v in packed.headers["Vary"].split(",")}
+    streamed = client.get("/v1/cells?limit=500&format=csv", headers={"Accept-Encoding": "gzip, br"})
+    assert "Content-Length" not in streamed.headers  # compressed as it streams, not gathered first
+    assert streamed.headers["Content-Encoding"] == "gzip" and streamed.get_data()  # br holds back more of a stream
+    # the client's preference, then the server's order (br, zstd, gzip) among equals
+    assert client.get("/v1/openapi.json", headers={"Accept-Encoding": "gzip, deflate, br, zstd"}) \
+        .headers["Content-Encoding"] == "br"
+    assert client.get("/v1/openapi.json", headers={"Accept-Encoding": "gzip, br;q=0.5"}) \
+        .headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in client.get("/v1/openapi.json").headers  # nothing asked, nothing done
+    # a problem is compressed too when it is large enough; a small one is not worth it
+    unknown = "&".join(f"unknown_parameter_{n}=1" for n in range(40))
+    plain = client.get(f"/v1/cells?{unknown}", headers={"Accept-Encoding": "identity"})
+    problem = client.get(f"/v1/cells?{unknown}", headers={"Accept-Encoding": "gzip"})
+    assert (problem.status_code, problem.mimetype, problem.headers["Content-Encoding"]) == \
+        (400, "application/problem+json", "gzip")
+    assert decompress(problem.get_data(), "gzip") == plain.get_data() and len(plain.get_data()) > 500
+    small = client.get("/v1/cells?year=abc", headers={"Accept-Encoding": "gzip"})
+    assert small.status_code == 400 and "Content-Encoding" not in small.headers
+    # what is not text is sent as it is
+    parquet = client.get("/v1/bulk/cells.parquet", headers={"Accept-Encoding": "gzip"})
+    assert parquet.status_code == 200 and "Content-Encoding" not in parquet.headers and parquet.get_data()
+
+
+def test_a_compressed_body_has_its_own_etag_and_either_gets_its_304(client):
+    plain = client.get("/v1/cells?limit=300", headers={"Accept-Encoding": "identity"}).headers["ETag"]
+    tags = {plain}
+    for encoding in ("gzip", "br", "zstd"):
+        etag = client.get("/v1/cells?limit=300", headers={"Accept-Encoding": encoding}).headers["ETag"]
+        assert etag == f'{plain[:-1]}:{encoding}"'
+        tags.add(etag)
+        again = client.get("/v1/cells?limit=300", headers={"Accept-Encoding": encoding, "If-None-Match": etag})
+        assert (again.status_code, again.headers["ETag"], again.get_data()) == (304, etag, b"")
+        assert "Accept-Encoding" in again.headers["Vary"]
+        weak = client.get("/v1/cells?limit=300", headers={"Accept-Encoding": encoding, "If-None-Match": f"W/{etag}"})
+        assert weak.status_code == 304
+    assert len(tags) == 4  # no strong ETag shared by two representations
+    assert client.get("/v1/cells?limit=300", headers={"If-None-Match": plain}).status_code == 304
+    other = client.get("/v1/cells?limit=301", headers={"Accept-Encoding": "gzip",
+                                                       "If-None-Match": f'{plain[:-1]}:gzip"'})
+    assert other.status_code == 200
+
+
+def test_a_static_file_is_compressed_and_revalidated(client):
+    first = client.get("/docs/static/swagger-ui-bundle.js", headers={"Accept-Encoding": "br"})
+    assert first.headers["Content-Encoding"] == "br" and len(first.get_data()) < 600_000
+    again = client.get("/docs/static/swagger-ui-bundle.js",
+                       headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_a_streamed_body_is_compressed_as_it_streams(db_url, db, tmp_path, encoding):
+    """The first compressed bytes reach the client while the generator is still producing:
+    nothing gathers the whole body (not flask-compress, not the access log)."""
+    import random
+
+    from flask import Response, stream_with_context
+
+    from api import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "TESTING": True, "RATELIMIT_ENABLED": False,
+                      "EXPORT_DIR": str(tmp_path / "exports")})
+    produced = []
+    rng = random.Random(13)
+
+    def rows():
+        for n in range(64):
+            produced.append(n)
+            yield "".join(f"{n},{rng.randrange(10**9)},{rng.choice('甲乙丙丁')}\r\n" for _ in range(4000))
+
+    app.add_url_rule("/stream-test", "stream_test",
+                     lambda: Response(stream_with_context(rows()), mimetype="text/csv"))
+    response = app.test_client().get("/stream-test", headers={"Accept-Encoding": encoding}, buffered=False)
+    assert response.headers["Content-Encoding"] == encoding and "Content-Length" not in response.headers
+    chunks = iter(response.response)
+    first = next(chunk for chunk in chunks if chunk)
+    assert first and len(produced) < 64, f"{len(produced)} of 64 chunks made before the first byte"
+    body = first + b"".join(chunks)
+    response.close()
+    assert len(produced) == 64 and decompress(body, encoding).count(b"\r\n") == 64 * 4000
