@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from apispec import BasePlugin
@@ -55,7 +55,7 @@ def dataset(records: list[dict], dimensions: list[Dimension], label: str, meta: 
             statuses[str(flat)] = record[status]
     body = {
         "version": "2.0", "class": "dataset", "label": label,
-        "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **({"updated": updated.strftime("%Y-%m-%dT%H:%M:%SZ")} if (updated := _updated()) else {}),
         "id": [d.id for d in dimensions], "size": size,
         "dimension": {d.id: {"label": d.label, "category": {"index": index[d.id], "label": labels[d.id],
                                                             **({"unit": units[d.id]} if units.get(d.id) else {})}}
@@ -70,6 +70,17 @@ def dataset(records: list[dict], dimensions: list[Dimension], label: str, meta: 
     if statuses:
         body["status"] = statuses
     return body
+
+
+def _updated() -> datetime | None:
+    """When the data last changed (the response's Last-Modified): the same body for the
+    same data, so its ETag holds."""
+    from flask import g, has_app_context
+
+    from models.schema import data_changed_at, data_version
+
+    known = getattr(g, "last_modified", None) if has_app_context() else None
+    return known or data_changed_at(data_version())
 
 
 def _number(value):

@@ -1,6 +1,8 @@
 """format=jsonstat: JSON-stat 2.0 datasets, read back with a JSON-stat reader (pyjstat)
 and checked against the JSON pages they stand for."""
 import math
+import time
+from email.utils import parsedate_to_datetime
 
 import pytest
 from pyjstat import pyjstat
@@ -92,3 +94,12 @@ def test_each_value_carries_its_unit(client):
     by_column = client.get("/v1/aggregates?table=disclosure&group_by=column&format=jsonstat").json
     assert by_column["dimension"]["column"]["category"]["unit"]["fee_amount"] == {"label": "万元"}
     assert set(by_column["role"]["metric"]) == {"column", "metric"}
+
+
+def test_the_same_data_is_the_same_dataset(client):
+    first = client.get("/v1/cells?limit=5&format=jsonstat", headers={"Accept-Encoding": "identity"})
+    time.sleep(1.1)  # a clock in the body would now differ
+    second = client.get("/v1/cells?limit=5&format=jsonstat", headers={"Accept-Encoding": "identity"})
+    assert first.data == second.data and first.headers["ETag"] == second.headers["ETag"]
+    changed = parsedate_to_datetime(first.headers["Last-Modified"])
+    assert first.json["updated"] == changed.strftime("%Y-%m-%dT%H:%M:%SZ")  # when the data last changed
