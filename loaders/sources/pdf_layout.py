@@ -324,8 +324,38 @@ def _merge(chars: list[tuple]) -> tuple[tuple, list[tuple]]:
 
 def extract_text(chars: list[tuple]) -> str:
     """A cell's text: words joined by spaces, lines by newlines (pdfplumber's extract_text)."""
+    top = chars[0][TOP]
+    if all(c[TOP] == top and c[UPRIGHT] for c in chars):
+        return _one_line(chars)
     words = [w for w, _ in _words(chars)]
     return "\n".join(" ".join(w[4] for w in line) for line in cluster(words, itemgetter(1), Y_TOL))
+
+
+def _one_line(chars: list[tuple]) -> str:
+    """The text of upright characters on one height: what ``extract_text`` gives them, faster."""
+    words: list[str] = []
+    word: list[str] = []
+    last = None
+    for c in sorted(chars, key=_line_sort):
+        text = c[TEXT]
+        if text.isspace():
+            if word:
+                words.append("".join(word))
+            word, last = [], None
+        elif text == "":
+            if word:
+                words.append("".join(word))
+            words.append("")
+            word, last = [], None
+        else:
+            if last is not None and (c[X0] < last[X0] or c[X0] > last[X1] + X_TOL):
+                words.append("".join(word))
+                word = []
+            word.append(LIGATURES.get(text, text))
+            last = c
+    if word:
+        words.append("".join(word))
+    return " ".join(words)
 
 
 _LINE = re.compile(r" *([^\n]+?) *(\n|$)")

@@ -49,6 +49,7 @@ class _C:
         self.matrix = fn("FPDFText_GetMatrix", i, vp, i, vp)
         self.size = fn("FPDFText_GetFontSize", d, vp, i)
         self.generated = fn("FPDFText_IsGenerated", i, vp, i)
+        self.origin = fn("FPDFText_GetCharOrigin", i, vp, i, vp, vp)
         self.text_object = fn("FPDFText_GetTextObject", vp, vp, i)
         self.font = fn("FPDFTextObj_GetFont", vp, vp)
         self.count_objects = fn("FPDFPage_CountObjects", i, vp)
@@ -103,24 +104,34 @@ def _chars(page, height: float, vertical: tuple[float, float] | None) -> list[tu
         tp = _address(textpage.raw)
         box, m = R.FS_RECTF(), R.FS_MATRIX()
         box_at, m_at = ctypes.addressof(box), ctypes.addressof(m)
-        get_box, get_matrix, get_size, generated = C.box, C.matrix, C.size, C.generated
+        ox, oy = ctypes.c_double(), ctypes.c_double()
+        ox_at, oy_at = ctypes.addressof(ox), ctypes.addressof(oy)
+        get_box, text_object, generated = C.box, C.text_object, C.generated
         out: list[tuple] = []
         fonts: dict = {}
+        objects: dict = {}  # a text object's characters share its scale and font size
         for i, ch in enumerate(text):
             if (ch.isspace() or ch == "\x00") and generated(tp, i) != 0:
                 continue
-            if not (get_box(tp, i, box_at) and get_matrix(tp, i, m_at)):
+            obj = text_object(tp, i)
+            scale = objects.get(obj)
+            if scale is None:
+                if not C.matrix(tp, i, m_at):
+                    return None
+                size = C.size(tp, i)
+                if m.b or m.c or m.a <= 0 or m.d <= 0 or size <= 0 or not obj:
+                    return None  # rotated, mirrored or sizeless: pdfplumber reads the page
+                scale = objects[obj] = (size, m.a, m.d, vertical is not None and _is_vertical(C, obj, fonts))
+            if not get_box(tp, i, box_at):
                 return None
-            size = get_size(tp, i)
-            a, d = m.a, m.d
-            if m.b or m.c or a <= 0 or d <= 0 or size <= 0:
-                return None  # rotated, mirrored or sizeless: pdfplumber reads the page
-            if vertical and _is_vertical(C, tp, i, fonts):
+            size, a, d, upright_column = scale
+            if upright_column:
                 # pdfminer's box of a vertical glyph: half an em left of the origin, one em
                 # wide; from the origin's height (DW2) down by the advance
+                C.origin(tp, i, ox_at, oy_at)
                 high = (1000 - vertical[0]) * size * 0.001
-                x0, y1 = m.e - a * size * 0.5, m.f + d * high
-                x1, y0 = x0 + a * size, m.f + d * (high + vertical[1] * size * 0.001)
+                x0, y1 = ox.value - a * size * 0.5, oy.value + d * high
+                x1, y0 = x0 + a * size, oy.value + d * (high + vertical[1] * size * 0.001)
                 out.append((x0, height - y1, x1, height - y0, ch, True))
                 continue
             bottom = height - box.bottom
@@ -130,9 +141,9 @@ def _chars(page, height: float, vertical: tuple[float, float] | None) -> list[tu
         textpage.close()
 
 
-def _is_vertical(C: _C, tp: int, index: int, fonts: dict) -> bool:
-    """Whether the character's font writes vertically (its glyphs advance downwards)."""
-    font = C.font(C.text_object(tp, index))
+def _is_vertical(C: _C, text_object: int, fonts: dict) -> bool:
+    """Whether the text object's font writes vertically (its glyphs advance downwards)."""
+    font = C.font(text_object)
     if font not in fonts:
         width = ctypes.c_float()
         fonts[font] = bool(font) and bool(C.glyph_width(font, 1, 1000.0, ctypes.addressof(width))) and width.value < 0
