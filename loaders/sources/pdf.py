@@ -329,7 +329,10 @@ def read_pdf(data: bytes, limits: Limits | None = None, engine: str | None = Non
     limits = limits or Limits()
     budget = Budget(limits)
     blocks: list[Block] = []
-    engine = engine_name(engine)
+    try:
+        engine = engine_name(engine)
+    except ValueError as e:
+        raise LoadError(str(e), "pdf") from None
     pages = None
     try:
         pages = _Pages(data, engine)
