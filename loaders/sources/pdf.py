@@ -25,7 +25,10 @@ import zlib
 from itertools import islice
 
 import pdfplumber
+import pypdfium2
+from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFStream, resolve1
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
@@ -35,7 +38,7 @@ from loaders.blocks import SPAN, Block, PageItem, Row, is_page_number, page_bloc
 from loaders.errors import LoadError, first_line
 from loaders.limits import Budget, Limits
 from loaders.ocr import OcrPages, render_dpi, render_gray
-from loaders.sources import pdf_layout
+from loaders.sources import pdf_layout, pdfium
 
 # pdfminer warns of each damaged stream or operator it skips: the file's error or findings say what matters
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -206,8 +209,6 @@ def _native_dpi(page) -> float | None:
 
 def _ocr_page(data: bytes, rendered: dict, page, number: int, ocr: OcrPages) -> list[PageItem]:
     """A page read by OCR: rendered (pypdfium2) at its scan's resolution, then read."""
-    import pypdfium2
-
     dpi = render_dpi(_native_dpi(page))
     scale = dpi / 72
     ocr.check(round(float(page.width) * scale), round(float(page.height) * scale), f"page {number}")
@@ -273,9 +274,6 @@ class _Pages:
             self.plumber = pdfplumber.open(io.BytesIO(data))
             self.tree = self.plumber.doc
         else:
-            from pdfminer.pdfdocument import PDFDocument
-            from pdfminer.pdfparser import PDFParser
-
             self.tree = PDFDocument(PDFParser(io.BytesIO(data)))
         self.objs: list = []
         self.by_plumber: list[int] = []  # the pages pdfplumber read
@@ -290,10 +288,6 @@ class _Pages:
 
     def page(self, index: int):
         if self.engine == "pdfium":
-            import pypdfium2
-
-            from loaders.sources.pdfium import read_page
-
             if self.pdfium is None:
                 self.pdfium = pypdfium2.PdfDocument(self.data)
                 if len(self.pdfium) != len(self.objs):  # a damaged page tree, read two ways: pdfplumber's
@@ -305,7 +299,7 @@ class _Pages:
             if self.engine == "pdfium" and vertical is not None and len(vertical) <= 1:
                 pdfium_page = self.pdfium[index]
                 try:
-                    content = read_page(pdfium_page, next(iter(vertical), None))
+                    content = pdfium.read_page(pdfium_page, next(iter(vertical), None))
                 finally:
                     pdfium_page.close()
                 if content is not None:
