@@ -10,7 +10,7 @@ arrives as lines, which the readers split on spaces.
 
 Two engines read a page, chosen by ``OGI_PDF_ENGINE``: ``pdfium`` (the default:
 PDFium reads the characters, lines and images; ``loaders.sources.pdf_layout`` finds
-the tables and text lines with pdfplumber's algorithms, about 15 times faster) and
+the tables and text lines with pdfplumber's algorithms, about 9 times faster) and
 ``pdfplumber`` (pdfminer and pdfplumber throughout). Both give the same blocks; a page
 PDFium cannot promise to read as pdfminer would (rotated, cropped, rotated text) is
 read by pdfplumber in either. Everything after the page (limits, OCR, rows, prose)
