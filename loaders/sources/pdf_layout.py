@@ -1,0 +1,392 @@
+"""Ruled tables and text lines of a PDF page from its characters and ruling lines:
+pdfplumber's algorithms with its default settings, on plain tuples.
+
+The PDFium engine (``loaders.sources.pdfium``) reads a page's characters, lines,
+rectangles and curves with their boxes in pdfplumber's coordinates (points from the
+page's top left); these functions then find what pdfplumber finds: edges snapped
+(3 pt) and joined (3 pt), edges shorter than 3 pt dropped, intersections (3 pt),
+the smallest cells those describe, tables of cells sharing corners; a table's rows
+and each cell's text (words split at gaps over 3 pt, lines clustered within 3 pt);
+and the text lines of the characters outside the tables. Each step follows
+pdfplumber 0.11's code step by step (its order of sorting, clustering and
+averaging), so the same geometry gives the same tables and the same text.
+
+A character is ``(x0, top, x1, bottom, text, upright)``; an edge is a list
+``[orientation, x0, top, x1, bottom, width, height]`` as pdfplumber keeps it."""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from itertools import groupby
+from operator import itemgetter
+
+SNAP = JOIN = 3  # pdfplumber's snap_tolerance, join_tolerance
+EDGE_MIN, EDGE_PREFILTER = 3, 1  # edge_min_length, edge_min_length_prefilter
+INTERSECT = 3  # intersection_tolerance
+X_TOL = Y_TOL = 3  # text x_tolerance, y_tolerance
+LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+
+X0, TOP, X1, BOTTOM, TEXT, UPRIGHT = range(6)
+ORIENT, EX0, ETOP, EX1, EBOTTOM, EWIDTH, EHEIGHT = range(7)
+
+
+# --- clustering (pdfplumber.utils.clustering) ---
+
+def _cluster_ids(values, tolerance: float) -> dict:
+    """Each distinct value's cluster: sorted values, a new cluster past ``tolerance`` from the last."""
+    ids, cluster, last = {}, 0, None
+    for x in sorted(set(values)):
+        if last is not None and not x <= last + tolerance:
+            cluster += 1
+        ids[x] = cluster
+        last = x
+    return ids
+
+
+def cluster(objects: list, key, tolerance: float, preserve_order: bool = False) -> list[list]:
+    keys = [key(o) for o in objects]
+    ids = _cluster_ids(keys, tolerance)
+    tagged = [(ids[k], o) for k, o in zip(keys, objects, strict=True)]
+    if not preserve_order:
+        tagged.sort(key=itemgetter(0))
+    groups: list[list] = []
+    current = None
+    for i, o in tagged:
+        if groups and i == current:
+            groups[-1].append(o)
+        else:
+            groups.append([o])
+            current = i
+    return groups
+
+
+# --- edges (pdfplumber.utils.geometry, pdfplumber.table) ---
+
+def line_edge(x0: float, top: float, x1: float, bottom: float, width: float, height: float) -> list:
+    return ["h" if top == bottom else "v", x0, top, x1, bottom, width, height]
+
+
+def rect_edges(x0: float, top: float, x1: float, bottom: float, width: float, height: float) -> list[list]:
+    # as pdfplumber's rect_to_edges: the bottom edge keeps the rectangle's bottom, its top is top + height
+    return [["h", x0, top, x1, top, width, 0], ["h", x0, top + height, x1, bottom, width, 0],
+            ["v", x0, top, x0, bottom, 0, height], ["v", x1, top, x1, bottom, 0, height]]
+
+
+def curve_edges(points: list[tuple[float, float]]) -> list[list]:
+    out = []
+    for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
+        orientation = "v" if ax == bx else ("h" if ay == by else None)
+        out.append([orientation, min(ax, bx), min(ay, by), max(ax, bx), max(ay, by), abs(ax - bx), abs(ay - by)])
+    return out
+
+
+def _long(edge: list, minimum: float) -> bool:
+    return (edge[EHEIGHT] if edge[ORIENT] == "v" else edge[EWIDTH]) >= minimum
+
+
+def _snap(edges: list[list], at: int, tolerance: float) -> list[list]:
+    out = []
+    for group in cluster(edges, itemgetter(at), tolerance):
+        average = sum(e[at] for e in group) / len(group)
+        for e in group:
+            shift = average - e[at]
+            e = list(e)
+            if at == EX0:
+                e[EX0], e[EX1] = e[EX0] + shift, e[EX1] + shift
+            else:
+                e[ETOP], e[EBOTTOM] = e[ETOP] + shift, e[EBOTTOM] + shift
+            out.append(e)
+    return out
+
+
+def _join(edges: list[list], orientation: str, tolerance: float) -> list[list]:
+    low, high = (EX0, EX1) if orientation == "h" else (ETOP, EBOTTOM)
+    ordered = sorted(edges, key=itemgetter(low))
+    joined = [ordered[0]]
+    for e in ordered[1:]:
+        last = joined[-1]
+        if e[low] <= last[high] + tolerance:
+            if e[high] > last[high]:
+                grown = list(last)
+                if orientation == "h":
+                    grown[EX1], grown[EWIDTH] = e[EX1], e[EX1] - last[EX0]
+                else:
+                    grown[EBOTTOM], grown[EHEIGHT] = e[EBOTTOM], last[EHEIGHT] + (e[EBOTTOM] - last[EBOTTOM])
+                joined[-1] = grown
+        else:
+            joined.append(e)
+    return joined
+
+
+def table_edges(edges: list[list]) -> list[list]:
+    """The page's edges as the lines strategy takes them: long enough, snapped, joined."""
+    vertical = [e for e in edges if e[ORIENT] == "v" and _long(e, EDGE_PREFILTER)]
+    horizontal = [e for e in edges if e[ORIENT] == "h" and _long(e, EDGE_PREFILTER)]
+    snapped = _snap(vertical, EX0, SNAP) + _snap(horizontal, ETOP, SNAP)
+    group = lambda e: ("h", e[ETOP]) if e[ORIENT] == "h" else ("v", e[EX0])  # noqa: E731
+    merged = []
+    for (orientation, _), items in groupby(sorted(snapped, key=group), key=group):
+        merged.extend(_join(list(items), orientation, JOIN))
+    return [e for e in merged if _long(e, EDGE_MIN)]
+
+
+# --- cells and tables ---
+
+def _bbox(e: list) -> tuple:
+    return (e[EX0], e[ETOP], e[EX1], e[EBOTTOM])
+
+
+def intersections(edges: list[list]) -> dict:
+    vertical = sorted((e for e in edges if e[ORIENT] == "v"), key=itemgetter(EX0, ETOP))
+    horizontal = sorted((e for e in edges if e[ORIENT] == "h"), key=itemgetter(ETOP, EX0))
+    found: dict = {}
+    for v in vertical:
+        vx, vtop, vbottom = v[EX0], v[ETOP], v[EBOTTOM]
+        for h in horizontal:
+            htop = h[ETOP]
+            if (vtop <= htop + INTERSECT and vbottom >= htop - INTERSECT
+                    and h[EX0] - INTERSECT <= vx <= h[EX1] + INTERSECT):
+                at = found.setdefault((vx, htop), (set(), set()))
+                at[0].add(_bbox(v))
+                at[1].add(_bbox(h))
+    return found
+
+
+def cells(found: dict) -> list[tuple]:
+    """The smallest cell with its top-left corner at each intersection (pdfplumber's order)."""
+    points = sorted(found)
+    by_x: dict = {}
+    by_y: dict = {}
+    for p in points:
+        by_x.setdefault(p[0], []).append(p)
+        by_y.setdefault(p[1], []).append(p)
+
+    def connects(p1, p2) -> bool:
+        if p1[0] == p2[0] and not found[p1][0].isdisjoint(found[p2][0]):
+            return True
+        return p1[1] == p2[1] and not found[p1][1].isdisjoint(found[p2][1])
+
+    out = []
+    for pt in points[:-1]:
+        below = [p for p in by_x[pt[0]] if p > pt]
+        right = [p for p in by_y[pt[1]] if p > pt]
+        cell = None
+        for b in below:
+            if not connects(pt, b):
+                continue
+            for r in right:
+                if not connects(pt, r):
+                    continue
+                corner = (r[0], b[1])
+                if corner in found and connects(corner, r) and connects(corner, b):
+                    cell = (pt[0], pt[1], corner[0], corner[1])
+                    break
+            if cell:
+                break
+        if cell:
+            out.append(cell)
+    return out
+
+
+def tables_of(cell_list: list[tuple]) -> list[list[tuple]]:
+    """Cells grouped into tables of cells that share a corner, top to bottom (pdfplumber's cells_to_tables)."""
+    remaining = list(cell_list)
+    corners: set = set()
+    current: list = []
+    tables = []
+    while remaining:
+        before = len(current)
+        kept = []
+        for c in remaining:
+            mine = ((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3]))
+            if not current or any(x in corners for x in mine):
+                corners.update(mine)
+                current.append(c)
+            else:
+                kept.append(c)
+        remaining = kept
+        if len(current) == before:
+            tables.append(list(current))
+            corners.clear()
+            current.clear()
+    if current:
+        tables.append(list(current))
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
+
+
+class Table:
+    """A table's cells, its box, and its rows: each row's box and its cells (None
+    where a merged cell covers the position)."""
+
+    def __init__(self, table_cells: list[tuple]):
+        self.cells = table_cells
+        self.bbox = (min(c[0] for c in table_cells), min(c[1] for c in table_cells),
+                     max(c[2] for c in table_cells), max(c[3] for c in table_cells))
+        xs = sorted({c[0] for c in table_cells})
+        self.rows = []
+        for _, row_cells in groupby(sorted(table_cells, key=itemgetter(1, 0)), itemgetter(1)):
+            at = {c[0]: c for c in row_cells}
+            row = [at.get(x) for x in xs]
+            filled = [c for c in row if c]
+            box = (min(c[0] for c in filled), min(c[1] for c in filled),
+                   max(c[2] for c in filled), max(c[3] for c in filled))
+            self.rows.append((box, row))
+
+    def extract(self, chars: list[tuple], index: CharIndex | None = None) -> list[list[str | None]]:
+        index = index or CharIndex(chars)
+        out = []
+        for box, row in self.rows:
+            in_row = [(c, (c[X0] + c[X1]) / 2, (c[TOP] + c[BOTTOM]) / 2) for c in index.within(box)]
+            texts: list[str | None] = []
+            for cell in row:
+                if cell is None:
+                    texts.append(None)
+                    continue
+                x0, top, x1, bottom = cell
+                mine = [c for c, h, v in in_row if x0 <= h < x1 and top <= v < bottom]
+                texts.append(extract_text(mine) if mine else "")
+            out.append(texts)
+        return out
+
+
+class CharIndex:
+    """A page's characters by the height of their centres: those centred in a box, in page order."""
+
+    def __init__(self, chars: list[tuple]):
+        self.chars = chars
+        order = sorted(range(len(chars)), key=lambda i: (chars[i][TOP] + chars[i][BOTTOM]) / 2)
+        self.order = order
+        self.heights = [(chars[i][TOP] + chars[i][BOTTOM]) / 2 for i in order]
+
+    def within(self, box: tuple) -> list[tuple]:
+        x0, top, x1, bottom = box
+        lo, hi = bisect_left(self.heights, top), bisect_left(self.heights, bottom)
+        chars = self.chars
+        found = [i for i in self.order[lo:hi] if x0 <= (chars[i][X0] + chars[i][X1]) / 2 < x1]
+        found.sort()
+        return [chars[i] for i in found]
+
+
+def find_tables(edges: list[list]) -> list[Table]:
+    return [Table(t) for t in tables_of(cells(intersections(table_edges(edges))))]
+
+
+# --- words and text (pdfplumber.utils.text, default settings) ---
+
+def _line_sort(c):
+    return (c[X0], c[X0])
+
+
+def _column_sort(c):
+    return (c[TOP], c[BOTTOM])
+
+
+def _words(chars: list[tuple]) -> list[tuple[tuple, list[tuple]]]:
+    """(word, its chars) in pdfplumber's order; a word is (x0, top, x1, bottom, text)."""
+    out = []
+    for upright, group in groupby(chars, key=itemgetter(UPRIGHT)):
+        group = list(group)
+        if upright:
+            lines = cluster(group, itemgetter(TOP), Y_TOL)
+            sort, a, b, ay = _line_sort, X0, X1, TOP
+        else:
+            lines = cluster(group, itemgetter(X0), X_TOL)
+            sort, a, b, ay = _column_sort, TOP, BOTTOM, X0
+        for line in lines:
+            word: list[tuple] = []
+            for c in sorted(line, key=sort):
+                text = c[TEXT]
+                if text.isspace():
+                    if word:
+                        out.append(_merge(word))
+                    word = []
+                elif text == "":  # pdfplumber's split_at_punctuation="" holds the empty string
+                    if word:
+                        out.append(_merge(word))
+                    out.append(_merge([c]))
+                    word = []
+                elif word and (c[a] < word[-1][a] or c[a] > word[-1][b] + X_TOL or abs(c[ay] - word[-1][ay]) > Y_TOL):
+                    out.append(_merge(word))
+                    word = [c]
+                else:
+                    word.append(c)
+            if word:
+                out.append(_merge(word))
+    return out
+
+
+def _merge(chars: list[tuple]) -> tuple[tuple, list[tuple]]:
+    text = "".join(LIGATURES.get(c[TEXT], c[TEXT] or "") for c in chars)
+    return ((min(c[X0] for c in chars), min(c[TOP] for c in chars), max(c[X1] for c in chars),
+             max(c[BOTTOM] for c in chars), text), chars)
+
+
+def extract_text(chars: list[tuple]) -> str:
+    """A cell's text: words joined by spaces, lines by newlines (pdfplumber's extract_text)."""
+    top = chars[0][TOP]
+    if all(c[TOP] == top and c[UPRIGHT] for c in chars):
+        return _one_line(chars)
+    words = [w for w, _ in _words(chars)]
+    return "\n".join(" ".join(w[4] for w in line) for line in cluster(words, itemgetter(1), Y_TOL))
+
+
+def _one_line(chars: list[tuple]) -> str:
+    """The text of upright characters on one height: what ``extract_text`` gives them, faster."""
+    words: list[str] = []
+    word: list[str] = []
+    last = None
+    for c in sorted(chars, key=_line_sort):
+        text = c[TEXT]
+        if text.isspace():
+            if word:
+                words.append("".join(word))
+            word, last = [], None
+        elif text == "":
+            if word:
+                words.append("".join(word))
+            words.append("")
+            word, last = [], None
+        else:
+            if last is not None and (c[X0] < last[X0] or c[X0] > last[X1] + X_TOL):
+                words.append("".join(word))
+                word = []
+            word.append(LIGATURES.get(text, text))
+            last = c
+    if word:
+        words.append("".join(word))
+    return " ".join(words)
+
+
+_LINE = re.compile(r" *([^\n]+?) *(\n|$)")
+
+
+def text_lines(chars: list[tuple]) -> list[tuple[float, float, float, float, str]]:
+    """The text lines of some characters (pdfplumber's extract_text_lines):
+    (x0, top, x1, bottom, text) each."""
+    tuples = _words(chars)
+    if not tuples:
+        return []
+    letters: list[str] = []
+    owners: list[tuple | None] = []
+    for i, line in enumerate(cluster(tuples, lambda t: t[0][1], Y_TOL, preserve_order=True)):
+        if i:
+            letters.append("\n")
+            owners.append(None)
+        for k, (_, word_chars) in enumerate(line):
+            if k:
+                letters.append(" ")
+                owners.append(None)
+            for c in word_chars:
+                for letter in LIGATURES.get(c[TEXT], c[TEXT]):
+                    letters.append(letter)
+                    owners.append(c)
+    text = "".join(letters)
+    out = []
+    for m in _LINE.finditer(text):
+        if not m.group(1).strip():
+            continue
+        mine = [c for c in owners[m.start(1):m.end(1)] if c is not None]
+        out.append((min(c[X0] for c in mine), min(c[TOP] for c in mine), max(c[X1] for c in mine),
+                    max(c[BOTTOM] for c in mine), m.group(1)))
+    return out
