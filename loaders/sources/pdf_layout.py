@@ -9,7 +9,9 @@ the smallest cells those describe, tables of cells sharing corners; a table's ro
 and each cell's text (words split at gaps over 3 pt, lines clustered within 3 pt);
 and the text lines of the characters outside the tables. Each step follows
 pdfplumber 0.11's code step by step (its order of sorting, clustering and
-averaging), so the same geometry gives the same tables and the same text.
+averaging), so the same geometry gives the same tables and the same text. (pdfplumber
+is MIT-licensed, © Jeremy Singer-Vine; tests/test_pdf_engines.py holds the two engines
+to the same blocks, so a pdfplumber upgrade that changes them is seen.)
 
 A character is ``(x0, top, x1, bottom, text, upright)``; an edge is a list
 ``[orientation, x0, top, x1, bottom, width, height]`` as pdfplumber keeps it."""
