@@ -63,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
          methods=["GET", "HEAD", "OPTIONS"], send_wildcard=True,
          expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition", "Retry-After"])
 
-    api = Api(app, spec_kwargs={"extra_plugins": [jsonstat.OpenAPIPlugin()]})
+    api = Api(app, spec_kwargs={"extra_plugins": [jsonstat.OpenAPIPlugin(), negotiation.OpenAPIPlugin()]})
     api.spec.components.security_scheme("bearerAuth", auth.SCHEME)
     from api.v1 import BLUEPRINTS
 

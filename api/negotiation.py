@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from apispec import BasePlugin
 from flask import Flask, current_app, request
 from flask_smorest.spec.plugins import FlaskPlugin
 from werkzeug.datastructures import MIMEAccept
@@ -100,3 +101,12 @@ def refuse_unacceptable():
 
 def init_app(app: Flask) -> None:
     app.before_request(refuse_unacceptable)
+
+
+class OpenAPIPlugin(BasePlugin):
+    """Every operation documents the 406 it answers for an ``Accept`` it cannot serve."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault(406, "NOT_ACCEPTABLE")

@@ -89,6 +89,7 @@ def test_openapi_documents_every_parameter_response_and_error(client):
         assert "200" in op["responses"] and ("304" in op["responses"]) != never_cached, path
         if "{" in path:
             assert "404" in op["responses"], path
+        assert "406" in op["responses"], (path, method)  # an Accept it cannot serve
         if op.get("parameters"):
             assert "400" in op["responses"], path
             assert all(p.get("description") for p in op["parameters"] if p["in"] == "query"), path
