@@ -1,0 +1,302 @@
+"""Full-text search over the reports' prose sections and agency names, for Chinese.
+
+One tokenizer, in Python, for both backends and for both the text and the query:
+the text is folded (NFKC, lower case) and cut into runs; a run of CJK characters
+gives each character (so a one-character query matches) and each overlapping pair
+of characters (a two-character word such as 复议 is one token; white space inside a
+CJK run, a line broken inside a word, is left out); a run of other
+letters or digits (``2021``, ``pdf``) is one token. A query is tokenized the same
+way, except that a CJK run of two or more characters gives only its pairs, and its
+tokens are ANDed: ``行政复议`` asks for 行政, 政复 and 复议 in one document.
+
+The index (``search_doc``) holds a document per section (the agency's name, and the
+section's title and text) and one per report (the agency's name and the report's
+title). On SQLite the tokens go to an FTS5 table (``search_fts``, contentless, rowid
+= ``search_doc.id``) ranked by bm25; on PostgreSQL to a ``tsvector`` column of
+``search_doc`` (lexemes made here, so no text search configuration or locale changes
+them: as ``simple`` would, nothing is stemmed or dropped) with a GIN index, ranked by
+ts_rank. In both the agency's name weighs more than the prose. Documents are only
+added (a new revision adds its own; a retracted one stays, as history): which are
+searched is the API's filter on the report (current revisions unless asked)."""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import defaultdict
+from decimal import Decimal
+
+from peewee import SQL, BareField, Expression, ForeignKeyField, PostgresqlDatabase, fn
+from playhouse.sqlite_ext import RowIDField
+
+from models.base import BaseModel
+from models.db import database
+from models.report import Report
+from models.section import Section
+
+_CJK = (r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+        r"\U00020000-\U0002ebef\U00030000-\U0003134f")
+# a CJK run goes on over white space (a line broken inside a word: 标\n准化); other runs do not
+_RUN = re.compile(rf"([{_CJK}]+(?:\s+[{_CJK}]+)*)|((?:(?![{_CJK}])[^\W_])+)")
+_SPACE = re.compile(r"\s+")
+MAX_POSITIONS = 255  # per lexeme in a PostgreSQL tsvector (it keeps at most 256)
+MAX_POSITION = 16383  # PostgreSQL's largest position
+MAX_WORD = 100  # characters of a run of letters or digits kept (PostgreSQL refuses a lexeme over 2 KB)
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _runs(text: str, query: bool = False) -> list[tuple[bool, str]]:
+    """(is CJK, run) for each run of the folded text. White space inside a CJK run is
+    left out of a text (a line broken inside a word), but parts the words of a query."""
+    out = []
+    for m in _RUN.finditer(fold(text)):
+        if not m[1]:
+            out.append((False, m[0][:MAX_WORD]))
+        elif query:
+            out += [(True, run) for run in _SPACE.split(m[0])]
+        else:
+            out.append((True, _SPACE.sub("", m[0])))
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of a text to index, in order: per CJK character, the character and
+    the pair it starts; every other run of letters or digits whole."""
+    out: list[str] = []
+    for cjk, run in _runs(text):
+        if not cjk:
+            out.append(run)
+            continue
+        for i, char in enumerate(run):
+            out.append(char)
+            if i + 1 < len(run):
+                out.append(run[i:i + 2])
+    return out
+
+
+def query_tokens(q: str) -> list[str]:
+    """The tokens a query asks for (all of them, each once, in order): a CJK run of two
+    or more characters gives its pairs, a lone CJK character itself."""
+    out: list[str] = []
+    for cjk, run in _runs(q, query=True):
+        found = [run[i:i + 2] for i in range(len(run) - 1)] if cjk and len(run) > 1 else [run]
+        out += [t for t in found if t not in out]
+    return out
+
+
+def query_terms(q: str) -> list[str]:
+    """The runs of a query (what a passage marks): ``行政复议 2021`` → 行政复议, 2021."""
+    return list(dict.fromkeys(run for _, run in _runs(q, query=True)))
+
+
+class SearchDoc(BaseModel):
+    """A searchable document: a section (``section`` set) or a report's name and title
+    (``section`` null). Its tokens are in ``search_fts`` (SQLite) or ``tsv`` (PostgreSQL)."""
+
+    report = ForeignKeyField(Report, backref="search_docs", on_delete="CASCADE", index=True)
+    section = ForeignKeyField(Section, null=True, on_delete="CASCADE", index=True)
+
+    class Meta:
+        table_name = "search_doc"
+
+
+class SearchFts(BaseModel):
+    """The SQLite FTS5 table (made by ``create_index``, not by peewee): a row per ``search_doc``."""
+
+    rowid = RowIDField()
+    agency = BareField()
+    body = BareField()
+
+    class Meta:
+        table_name = "search_fts"
+
+
+def _postgres() -> bool:
+    return isinstance(database.obj, PostgresqlDatabase)
+
+
+def create_index(db) -> None:
+    """What ``search_doc`` needs beside its table, made unless there: the FTS5 table
+    (SQLite) or the ``tsv`` column and its GIN index (PostgreSQL)."""
+    if _postgres():
+        db.execute_sql("ALTER TABLE search_doc ADD COLUMN IF NOT EXISTS tsv tsvector NOT NULL DEFAULT ''")
+        db.execute_sql("CREATE INDEX IF NOT EXISTS search_doc_tsv ON search_doc USING GIN (tsv)")
+    else:
+        db.execute_sql("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+                       "agency, body, content='', tokenize='unicode61 remove_diacritics 0')")
+
+
+def _tsvector(toks: list[str]) -> str:
+    """A tsvector literal of the tokens with their positions (no parser involved)."""
+    positions: dict[str, list[int]] = defaultdict(list)
+    for i, token in enumerate(toks, start=1):
+        if len(positions[token]) < MAX_POSITIONS:
+            positions[token].append(min(i, MAX_POSITION))
+    return " ".join("'{}':{}".format(t.replace("\\", "\\\\").replace("'", "''"), ",".join(map(str, sorted(set(p)))))
+                    for t, p in positions.items())
+
+
+def index(docs: list[tuple[int, int | None, str, str]]) -> None:
+    """Add documents: (report id, section id or None, agency name, text)."""
+    if not docs:
+        return
+    cursor = database.cursor()
+    if _postgres():
+        from psycopg2.extras import execute_values
+
+        execute_values(cursor, "INSERT INTO search_doc (report_id, section_id, tsv) VALUES %s", [
+            (report, section, _tsvector(tokens(agency)), _tsvector(tokens(text)))
+            for report, section, agency, text in docs],
+            template="(%s, %s, setweight(%s::tsvector, 'A') || setweight(%s::tsvector, 'D'))", page_size=500)
+        return
+    for report, section, agency, text in docs:
+        cursor.execute("INSERT INTO search_doc (report_id, section_id) VALUES (?, ?)", (report, section))
+        cursor.execute("INSERT INTO search_fts (rowid, agency, body) VALUES (?, ?, ?)",
+                       (cursor.lastrowid, " ".join(tokens(agency)), " ".join(tokens(text))))
+
+
+def report_docs(report_id: int, agency: str, title: str | None,
+                sections: list[tuple[int, str, str]]) -> list[tuple[int, int | None, str, str]]:
+    """The documents of a report: its name and title, and each (section id, title, text)."""
+    return [(report_id, None, agency, title or ""),
+            *((report_id, section_id, agency, f"{s_title}\n{text}") for section_id, s_title, text in sections)]
+
+
+def index_report(report_id: int, agency: str, title: str | None) -> None:
+    """Index a report just stored (its sections are in the database)."""
+    sections = (Section.select(Section.id, Section.title, Section.text).where(Section.report == report_id)
+                .order_by(Section.number).tuples())
+    index(report_docs(report_id, agency, title, list(sections)))
+
+
+def rebuild(batch: int = 200) -> int:
+    """Index every report stored, from scratch. Returns the documents made."""
+    from models.agency import Agency
+
+    clear()
+    made = 0
+    reports = Report.select(Report.id, Report.title, Agency.name).join(Agency).order_by(Report.id).tuples()
+    rows = list(reports)
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        sections: dict[int, list] = defaultdict(list)
+        for section_id, report_id, title, text in (
+                Section.select(Section.id, Section.report, Section.title, Section.text)
+                .where(Section.report.in_([r[0] for r in chunk])).order_by(Section.number).tuples()):
+            sections[report_id].append((section_id, title, text))
+        docs = [d for report_id, title, agency in chunk for d in report_docs(report_id, agency, title,
+                                                                            sections[report_id])]
+        index(docs)
+        made += len(docs)
+    return made
+
+
+def clear() -> None:
+    if not _postgres():
+        database.execute_sql("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")  # contentless
+    SearchDoc.delete().execute()
+
+
+def _fts_match(toks: list[str], body_only: bool) -> str:
+    expr = " ".join(f'"{t}"' for t in toks)  # tokens are letters and digits only: nothing to escape
+    return f"body : ({expr})" if body_only else expr
+
+
+def _tsquery(toks: list[str], body_only: bool) -> str:
+    return " & ".join(f"'{t}'" + (":D" if body_only else "") for t in toks)
+
+
+def hits(toks: list[str], body_only: bool):
+    """A subquery of the documents that hold every token: (doc, report, section, score),
+    score higher for a better match. ``body_only``: in a section's title or text only."""
+    if _postgres():
+        query = SQL("%s::tsquery", [_tsquery(toks, body_only)])
+        return (SearchDoc.select(SearchDoc.id.alias("doc"), SearchDoc.report.alias("report_id"),
+                                 SearchDoc.section.alias("section_id"),
+                                 fn.ts_rank(SQL("tsv"), query).alias("score"))
+                .where(SQL("tsv @@ %s::tsquery", [_tsquery(toks, body_only)])))
+    # bm25 is lower for a better match: negated; the agency's name weighs ten times the prose
+    table = SearchFts._meta.entity  # written as the table's alias in the query, as FTS5 wants
+    score = 0 - fn.bm25(table, 10.0, 1.0)
+    return (SearchFts.select(SearchDoc.id.alias("doc"), SearchDoc.report.alias("report_id"),
+                             SearchDoc.section.alias("section_id"), score.alias("score"))
+            .join(SearchDoc, on=(SearchDoc.id == SearchFts.rowid))
+            .where(Expression(table, "MATCH", _fts_match(toks, body_only))))
+
+
+def report_hits(toks: list[str]):
+    """A subquery of the reports one of whose documents holds every token: (report, score)."""
+    docs = hits(toks, body_only=False)
+    if not _postgres():
+        docs = docs.limit(-1)  # not flattened into the GROUP BY: FTS5's bm25 is no aggregate's argument
+    docs = docs.alias("docs")
+    return (SearchDoc.select(docs.c.report_id.alias("report_id"), fn.MAX(docs.c.score).alias("score"))
+            .from_(docs).group_by(docs.c.report_id))
+
+
+def score_value(score) -> Decimal | None:
+    """A score as served: six significant digits, exact from there on."""
+    return None if score is None else Decimal(f"{float(score):.6g}")
+
+
+PASSAGE_BEFORE, PASSAGE_LENGTH = 30, 120
+_BREAKS = "。！？；\n"
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """The text folded character by character, without white space (as a CJK run is
+    read), and for each folded character the index of the original one it comes from."""
+    out, where = [], []
+    for i, char in enumerate(text):
+        f = _SPACE.sub("", fold(char))
+        out.append(f)
+        where += [i] * len(f)
+    return "".join(out), where
+
+
+def _spans(folded: str, needles: list[str]) -> list[tuple[int, int]]:
+    spans = []
+    for needle in needles:
+        start = folded.find(needle)
+        while start >= 0:
+            spans.append((start, start + len(needle)))
+            start = folded.find(needle, start + len(needle))
+    return sorted(spans)
+
+
+def passage(text: str, q: str | None) -> tuple[str, str]:
+    """The passage of a text around the first match of a query, cut at a sentence start
+    when one is near, '…' where cut; as plain text and as HTML (escaped, each match in
+    ``<mark>``). Without a query (or no match to be seen): the text's start."""
+    folded, where = _folded(text)
+    spans = []
+    if q:
+        terms = query_terms(q)
+        spans = _spans(folded, terms) or _spans(folded, query_tokens(q))
+    spans = [(where[a], where[b - 1] + 1) for a, b in spans if b > a]
+    start = 0
+    if spans:
+        first = spans[0][0]
+        start = max(0, first - PASSAGE_BEFORE)
+        cut = max(text.rfind(c, start, first) for c in _BREAKS)
+        if cut >= 0:
+            start = cut + 1
+    end = min(len(text), start + PASSAGE_LENGTH)
+    marks = [(max(a, start), min(b, end)) for a, b in spans if a < end and b > start]
+    plain, marked, at = [], [], start
+    for a, b in marks:
+        if a < at:
+            continue  # overlapping an earlier mark
+        plain.append(text[at:a])
+        marked.append(html.escape(text[at:a]))
+        plain.append(text[a:b])
+        marked.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        at = b
+    plain.append(text[at:end])
+    marked.append(html.escape(text[at:end]))
+    lead, tail = ("…" if start > 0 else ""), ("…" if end < len(text) else "")
+    return (lead + _SPACE.sub(" ", "".join(plain)).strip() + tail,
+            lead + _SPACE.sub(" ", "".join(marked)).strip() + tail)
