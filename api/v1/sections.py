@@ -1,7 +1,7 @@
 """Sections: the reports' numbered prose sections, searched in full text."""
 from __future__ import annotations
 
-from flask_smorest import abort
+from peewee import SQL
 
 from api import schemas
 from api.base import Blueprint
@@ -21,7 +21,7 @@ SORT = {"id": Section.id, "report_id": Report.id, "agency_id": Agency.id, "agenc
 SectionArgs = list_args("SectionArgs", SECTION_FILTERS, SORT, q=search_field(
     "Full-text search in the sections' titles and text: only the sections that hold every word, ranked by "
     "relevance (best first, unless sorted), each with the passage around its first match. " + SEARCH_HOW
-    + " A query with no letter, digit or CJK character is a 400."))
+    + " A query with no letter, digit or CJK character finds nothing."))
 COLUMNS = list(schemas.SectionHit().fields)
 
 
@@ -58,13 +58,13 @@ def list_sections(args):
     default = [Section.id]
     if q is not None:
         toks = query_tokens(q)
-        if not toks:
-            abort(400, message="q has nothing to search for: no letter, digit or CJK character",
-                  invalid_params=[{"name": "q", "reason": "no letter, digit or CJK character"}])
-        found = hits(toks, body_only=True).alias("hits")
-        query = (query.switch(Section).join(found, on=(found.c.section_id == Section.id), attr="hit")
-                 .select_extend(found.c.score))
-        default = [found.c.score.desc(), Section.id]
+        if toks:
+            found = hits(toks, body_only=True).alias("hits")
+            query = (query.switch(Section).join(found, on=(found.c.section_id == Section.id), attr="hit")
+                     .select_extend(found.c.score))
+            default = [found.c.score.desc(), Section.id]
+        else:  # nothing to look for (punctuation alone): nothing found
+            query = query.where(SQL("1 = 0"))
     query = apply_filters(query, args, SECTION_FILTERS)
     return respond(order(query, args, SORT, default), args, lambda rows: [section_record(s, q) for s in rows],
                    COLUMNS)
