@@ -4,20 +4,21 @@ One tokenizer, in Python, for both backends and for both the text and the query:
 the text is folded (NFKC, lower case) and cut into runs; a run of CJK characters
 gives each character (so a one-character query matches) and each overlapping pair
 of characters (a two-character word such as 复议 is one token; white space inside a
-CJK run, a line broken inside a word, is left out); a run of other
-letters or digits (``2021``, ``pdf``) is one token. A query is tokenized the same
-way, except that a CJK run of two or more characters gives only its pairs, and its
-tokens are ANDed: ``行政复议`` asks for 行政, 政复 and 复议 in one document.
+CJK run, a line broken inside a word, is left out); a run of other letters or digits
+(``2021``, ``pdf``) is one token. A query is tokenized the same way, except that a
+space parts its words and a CJK run of two or more characters gives only its pairs;
+its tokens are ANDed: ``行政复议`` asks for 行政, 政复 and 复议 in one document.
 
 The index (``search_doc``) holds a document per section (the agency's name, and the
 section's title and text) and one per report (the agency's name and the report's
-title). On SQLite the tokens go to an FTS5 table (``search_fts``, contentless, rowid
-= ``search_doc.id``) ranked by bm25; on PostgreSQL to a ``tsvector`` column of
-``search_doc`` (lexemes made here, so no text search configuration or locale changes
-them: as ``simple`` would, nothing is stemmed or dropped) with a GIN index, ranked by
-ts_rank. In both the agency's name weighs more than the prose. Documents are only
-added (a new revision adds its own; a retracted one stays, as history): which are
-searched is the API's filter on the report (current revisions unless asked)."""
+title). The tokens, joined by spaces, go on SQLite to an FTS5 table (``search_fts``,
+contentless, rowid = ``search_doc.id``; its unicode61 tokenizer splits them at the
+spaces) ranked by bm25; on PostgreSQL through ``to_tsvector('simple', …)`` (each
+token one lexeme: nothing stemmed, no stop words) to a ``tsvector`` column of
+``search_doc`` with a GIN index, ranked by ts_rank, the query through
+``to_tsquery('simple', …)``. In both the agency's name weighs more than the prose.
+Documents are only added (a new revision adds its own; a retracted one stays, as
+history): which are searched is the API's filter on the report (current revisions unless asked)."""
 from __future__ import annotations
 
 import html
@@ -39,8 +40,7 @@ _CJK = (r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 # a CJK run goes on over white space (a line broken inside a word: 标\n准化); other runs do not
 _RUN = re.compile(rf"([{_CJK}]+(?:\s+[{_CJK}]+)*)|((?:(?![{_CJK}])[^\W_])+)")
 _SPACE = re.compile(r"\s+")
-MAX_POSITIONS = 255  # per lexeme in a PostgreSQL tsvector (it keeps at most 256)
-MAX_POSITION = 16383  # PostgreSQL's largest position
+MAX_TOKENS = 100_000  # of a document (about 50,000 characters of Chinese); the rest is not indexed
 MAX_WORD = 100  # characters of a run of letters or digits kept (PostgreSQL refuses a lexeme over 2 KB)
 
 
@@ -63,17 +63,17 @@ def _runs(text: str, query: bool = False) -> list[tuple[bool, str]]:
 
 
 def tokens(text: str) -> list[str]:
-    """The tokens of a text to index, in order: per CJK character, the character and
-    the pair it starts; every other run of letters or digits whole."""
+    """The tokens of a text to index: per CJK run, its characters and its overlapping
+    pairs; every other run of letters or digits whole. At most ``MAX_TOKENS``."""
     out: list[str] = []
     for cjk, run in _runs(text):
-        if not cjk:
+        if cjk:
+            out += run
+            out += [run[i:i + 2] for i in range(len(run) - 1)]
+        else:
             out.append(run)
-            continue
-        for i, char in enumerate(run):
-            out.append(char)
-            if i + 1 < len(run):
-                out.append(run[i:i + 2])
+        if len(out) >= MAX_TOKENS:
+            return out[:MAX_TOKENS]
     return out
 
 
@@ -129,16 +129,6 @@ def create_index(db) -> None:
                        "agency, body, content='', tokenize='unicode61 remove_diacritics 0')")
 
 
-def _tsvector(toks: list[str]) -> str:
-    """A tsvector literal of the tokens with their positions (no parser involved)."""
-    positions: dict[str, list[int]] = defaultdict(list)
-    for i, token in enumerate(toks, start=1):
-        if len(positions[token]) < MAX_POSITIONS:
-            positions[token].append(min(i, MAX_POSITION))
-    return " ".join("'{}':{}".format(t.replace("\\", "\\\\").replace("'", "''"), ",".join(map(str, sorted(set(p)))))
-                    for t, p in positions.items())
-
-
 def index(docs: list[tuple[int, int | None, str, str]]) -> None:
     """Add documents: (report id, section id or None, agency name, text)."""
     if not docs:
@@ -148,9 +138,9 @@ def index(docs: list[tuple[int, int | None, str, str]]) -> None:
         from psycopg2.extras import execute_values
 
         execute_values(cursor, "INSERT INTO search_doc (report_id, section_id, tsv) VALUES %s", [
-            (report, section, _tsvector(tokens(agency)), _tsvector(tokens(text)))
-            for report, section, agency, text in docs],
-            template="(%s, %s, setweight(%s::tsvector, 'A') || setweight(%s::tsvector, 'D'))", page_size=500)
+            (report, section, " ".join(tokens(agency)), " ".join(tokens(text)))
+            for report, section, agency, text in docs], page_size=100, template=(
+                "(%s, %s, setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'D'))"))
         return
     for report, section, agency, text in docs:
         cursor.execute("INSERT INTO search_doc (report_id, section_id) VALUES (?, ?)", (report, section))
@@ -206,6 +196,7 @@ def _fts_match(toks: list[str], body_only: bool) -> str:
 
 
 def _tsquery(toks: list[str], body_only: bool) -> str:
+    """For to_tsquery('simple', …): each token quoted (letters and digits only), ANDed."""
     return " & ".join(f"'{t}'" + (":D" if body_only else "") for t in toks)
 
 
@@ -213,11 +204,11 @@ def hits(toks: list[str], body_only: bool):
     """A subquery of the documents that hold every token: (doc, report, section, score),
     score higher for a better match. ``body_only``: in a section's title or text only."""
     if _postgres():
-        query = SQL("%s::tsquery", [_tsquery(toks, body_only)])
+        query = SQL("to_tsquery('simple', %s)", [_tsquery(toks, body_only)])
         return (SearchDoc.select(SearchDoc.id.alias("doc"), SearchDoc.report.alias("report_id"),
                                  SearchDoc.section.alias("section_id"),
                                  fn.ts_rank(SQL("tsv"), query).alias("score"))
-                .where(SQL("tsv @@ %s::tsquery", [_tsquery(toks, body_only)])))
+                .where(SQL("tsv @@ to_tsquery('simple', %s)", [_tsquery(toks, body_only)])))
     # bm25 is lower for a better match: negated; the agency's name weighs ten times the prose
     table = SearchFts._meta.entity  # written as the table's alias in the query, as FTS5 wants
     score = 0 - fn.bm25(table, 10.0, 1.0)
@@ -246,37 +237,26 @@ PASSAGE_BEFORE, PASSAGE_LENGTH = 30, 120
 _BREAKS = "。！？；\n"
 
 
-def _folded(text: str) -> tuple[str, list[int]]:
-    """The text folded character by character, without white space (as a CJK run is
-    read), and for each folded character the index of the original one it comes from."""
-    out, where = [], []
-    for i, char in enumerate(text):
-        f = _SPACE.sub("", fold(char))
-        out.append(f)
-        where += [i] * len(f)
-    return "".join(out), where
+def _char(c: str) -> str:
+    """A pattern of a folded character: an ASCII letter or digit also full-width."""
+    return f"[{c}{chr(ord(c) + 0xFEE0)}]" if c.isascii() and c.isalnum() else re.escape(c)
 
 
-def _spans(folded: str, needles: list[str]) -> list[tuple[int, int]]:
-    spans = []
-    for needle in needles:
-        start = folded.find(needle)
-        while start >= 0:
-            spans.append((start, start + len(needle)))
-            start = folded.find(needle, start + len(needle))
-    return sorted(spans)
+def _spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
+    """Where the needles (folded) are in the text, the longest first where they overlap:
+    white space allowed between their characters, case ignored, letters and digits
+    half- or full-width."""
+    if not needles:
+        return []
+    pattern = "|".join(r"\s*".join(map(_char, n)) for n in sorted(needles, key=len, reverse=True))
+    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
 
 
 def passage(text: str, q: str | None) -> tuple[str, str]:
     """The passage of a text around the first match of a query, cut at a sentence start
     when one is near, '…' where cut; as plain text and as HTML (escaped, each match in
     ``<mark>``). Without a query (or no match to be seen): the text's start."""
-    folded, where = _folded(text)
-    spans = []
-    if q:
-        terms = query_terms(q)
-        spans = _spans(folded, terms) or _spans(folded, query_tokens(q))
-    spans = [(where[a], where[b - 1] + 1) for a, b in spans if b > a]
+    spans = (_spans(text, query_terms(q)) or _spans(text, query_tokens(q))) if q else []
     start = 0
     if spans:
         first = spans[0][0]
@@ -288,8 +268,6 @@ def passage(text: str, q: str | None) -> tuple[str, str]:
     marks = [(max(a, start), min(b, end)) for a, b in spans if a < end and b > start]
     plain, marked, at = [], [], start
     for a, b in marks:
-        if a < at:
-            continue  # overlapping an earlier mark
         plain.append(text[at:a])
         marked.append(html.escape(text[at:a]))
         plain.append(text[a:b])

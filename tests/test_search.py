@@ -35,8 +35,8 @@ def holding(word, current=True):
 # the tokenizer
 
 def test_tokens_are_characters_pairs_and_words():
-    assert tokens("行政复议 2021年 PDF") == ["行", "行政", "政", "政复", "复", "复议", "议", "2021", "年", "pdf"]
-    assert tokens("标\n准化") == ["标", "标准", "准", "准化", "化"]  # a line broken inside a word
+    assert tokens("行政复议 2021年 PDF") == ["行", "政", "复", "议", "行政", "政复", "复议", "2021", "年", "pdf"]
+    assert tokens("标\n准化") == ["标", "准", "化", "标准", "准化"]  # a line broken inside a word
     assert tokens("ＡＢＣ１２３") == ["abc123"]  # width and case folded
 
 
@@ -55,6 +55,7 @@ def test_the_passage_marks_the_matches_and_escapes_the_rest():
     assert plain.startswith("…本机关办理行政复议案件<3>件") and plain.endswith("…")
     assert html.startswith("…本机关办理<mark>行政复议</mark>案件&lt;3&gt;件，<mark>行政复议</mark>决定维持。")
     assert passage("短文", None) == ("短文", "短文")
+    assert passage("见ＰＤＦ文件与行政\n复议", "pdf 行政复议")[1] == "见<mark>ＰＤＦ</mark>文件与<mark>行政 复议</mark>"
 
 
 # /v1/sections
