@@ -142,10 +142,13 @@ def index(docs: list[tuple[int, int | None, str, str]]) -> None:
             for report, section, agency, text in docs], page_size=100, template=(
                 "(%s, %s, setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'D'))"))
         return
-    for report, section, agency, text in docs:
-        cursor.execute("INSERT INTO search_doc (report_id, section_id) VALUES (?, ?)", (report, section))
-        cursor.execute("INSERT INTO search_fts (rowid, agency, body) VALUES (?, ?, ?)",
-                       (cursor.lastrowid, " ".join(tokens(agency)), " ".join(tokens(text))))
+    # ids given here: SQLite has one writer at a time (the caller's transaction holds the write lock)
+    first = (cursor.execute("SELECT COALESCE(MAX(id), 0) FROM search_doc").fetchone()[0] or 0) + 1
+    cursor.executemany("INSERT INTO search_doc (id, report_id, section_id) VALUES (?, ?, ?)",
+                       [(i, report, section) for i, (report, section, _, _) in enumerate(docs, first)])
+    cursor.executemany("INSERT INTO search_fts (rowid, agency, body) VALUES (?, ?, ?)",
+                       [(i, " ".join(tokens(agency)), " ".join(tokens(text)))
+                        for i, (_, _, agency, text) in enumerate(docs, first)])
 
 
 def report_docs(report_id: int, agency: str, title: str | None,
