@@ -1,10 +1,11 @@
 """Full-text search latency on a generated database, SQLite and PostgreSQL.
 
     python benchmarks/generate.py 2000 --out /tmp/reports
-    python -m benchmarks.search /tmp/reports [--postgres URL] [--runs 20]
+    python -m benchmarks.search /tmp/reports [--sqlite FILE] [--postgres URL] [--runs 20]
 
-Loads the reports (``load_paths``, as ``ogi load``) into a fresh SQLite file and,
-with ``--postgres``, into that (emptied) PostgreSQL database; times the index made
+Loads the reports (``load_paths``, as ``ogi load``) into a fresh SQLite file (or
+``--sqlite FILE``) and, with ``--postgres``, into that (emptied) PostgreSQL database,
+unless the database holds as many reports already (a second run); times the index made
 afresh (``models.search.rebuild``, what the version 10 migration does); then times
 each query through the app in process (Flask's test client: routing, arguments,
 query, passages, JSON; no HTTP server), the median and the slowest of ``--runs``,
@@ -21,6 +22,7 @@ from urllib.parse import quote
 from playhouse.db_url import connect as connect_url
 
 QUERIES = [
+    ("/v1/sections", None, ""), ("/v1/reports", None, ""),  # no search: what any list costs
     ("/v1/sections", "复议", ""), ("/v1/sections", "行政复议", ""), ("/v1/sections", "公开", ""),
     ("/v1/sections", "税", ""), ("/v1/sections", "复议", "&year=2023"), ("/v1/sections", "蓝鲸", ""),
     ("/v1/reports", "复议", ""), ("/v1/reports", "公安", ""), ("/v1/reports", "蓝鲸", ""),
@@ -30,17 +32,20 @@ QUERIES = [
 def bench(url: str, files: list[Path], runs: int) -> None:
     from api import create_app
     from loaders.load import load_paths
-    from models import MODELS, SearchDoc, Section, database, open_database
+    from models import MODELS, Report, SearchDoc, Section, database, open_database
     from models import search as search_index
 
-    if url.startswith("postgresql"):
+    db = open_database(url)
+    with db.connection_context():
+        kept = Report.select().count() == len(files)
+    if url.startswith("postgresql") and not kept:
         with connect_url(url) as raw:
             database.initialize(raw)
             database.drop_tables(MODELS, cascade=True)
-    db = open_database(url)
+        db = open_database(url)
     with db.connection_context():
         started = time.perf_counter()
-        summary = load_paths(files)
+        summary = load_paths([] if kept else files)
         loaded = time.perf_counter() - started
         sections = Section.select().count()
         started = time.perf_counter()
@@ -50,9 +55,10 @@ def bench(url: str, files: list[Path], runs: int) -> None:
         assert docs == SearchDoc.select().count()
     print(f"{url.split('://')[0]}: {summary.counts}, {sections} sections, {docs} documents; "
           f"load {loaded:.1f} s; index rebuilt in {rebuilt:.2f} s ({rebuilt / len(files) * 1000:.2f} ms a report)")
-    client = create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False}).test_client()
+    served = url.replace("postgresql://", "postgresql+pool://")  # as the README advises for the API
+    client = create_app({"DATABASE_URL": served, "RATELIMIT_ENABLED": False}).test_client()
     for path, q, extra in QUERIES:
-        request = f"{path}?q={quote(q)}{extra}"
+        request = f"{path}?q={quote(q)}{extra}" if q else path
         times, total = [], None
         for _ in range(runs):
             started = time.perf_counter()
@@ -60,7 +66,7 @@ def bench(url: str, files: list[Path], runs: int) -> None:
             times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.get_data(as_text=True)
             total = response.json["meta"]["total"]
-        print(f"  {path}?q={q}{extra}: {total} found; median {statistics.median(times):.1f} ms, "
+        print(f"  {path}{f'?q={q}' if q else ''}{extra}: {total} found; median {statistics.median(times):.1f} ms, "
               f"max {max(times):.1f} ms")
 
 
@@ -69,12 +75,14 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("reports", type=Path)
+    parser.add_argument("--sqlite", type=Path)
     parser.add_argument("--postgres")
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     logging.getLogger("ogi.access").disabled = True
     files = sorted(p for p in args.reports.iterdir() if p.is_file())
-    bench(f"sqlite:///{tempfile.mkdtemp(prefix='ogi-search-')}/search.sqlite3", files, args.runs)
+    sqlite = args.sqlite or Path(tempfile.mkdtemp(prefix="ogi-search-")) / "search.sqlite3"
+    bench(f"sqlite:///{sqlite}", files, args.runs)
     if args.postgres:
         bench(args.postgres, files, args.runs)
 

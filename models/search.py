@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from decimal import Decimal
+from operator import add
 
 from peewee import SQL, BareField, Expression, ForeignKeyField, PostgresqlDatabase, fn
 from playhouse.sqlite_ext import RowIDField
@@ -52,29 +53,37 @@ def _runs(text: str, query: bool = False) -> list[tuple[bool, str]]:
     """(is CJK, run) for each run of the folded text. White space inside a CJK run is
     left out of a text (a line broken inside a word), but parts the words of a query."""
     out = []
-    for m in _RUN.finditer(fold(text)):
-        if not m[1]:
-            out.append((False, m[0][:MAX_WORD]))
+    for cjk, other in _RUN.findall(fold(text)):
+        if not cjk:
+            out.append((False, other[:MAX_WORD]))
         elif query:
-            out += [(True, run) for run in _SPACE.split(m[0])]
+            out += [(True, run) for run in _SPACE.split(cjk)]
         else:
-            out.append((True, _SPACE.sub("", m[0])))
+            out.append((True, cjk if cjk.isprintable() and " " not in cjk else _SPACE.sub("", cjk)))
     return out
 
 
 def tokens(text: str) -> list[str]:
     """The tokens of a text to index: per CJK run, its characters and its overlapping
     pairs; every other run of letters or digits whole. At most ``MAX_TOKENS``."""
-    out: list[str] = []
+    return indexed(text).split()
+
+
+def indexed(text: str) -> str:
+    """The tokens of a text to index, joined by spaces (what the index is given)."""
+    parts, count = [], 0
     for cjk, run in _runs(text):
         if cjk:
-            out += run
-            out += [run[i:i + 2] for i in range(len(run) - 1)]
+            parts.append(" ".join(run))
+            if len(run) > 1:
+                parts.append(" ".join(map(add, run, run[1:])))
+            count += 2 * len(run) - 1
         else:
-            out.append(run)
-        if len(out) >= MAX_TOKENS:
-            return out[:MAX_TOKENS]
-    return out
+            parts.append(run)
+            count += 1
+        if count >= MAX_TOKENS:
+            return " ".join(" ".join(parts).split()[:MAX_TOKENS])
+    return " ".join(parts)
 
 
 def query_tokens(q: str) -> list[str]:
@@ -138,7 +147,7 @@ def index(docs: list[tuple[int, int | None, str, str]]) -> None:
         from psycopg2.extras import execute_values
 
         execute_values(cursor, "INSERT INTO search_doc (report_id, section_id, tsv) VALUES %s", [
-            (report, section, " ".join(tokens(agency)), " ".join(tokens(text)))
+            (report, section, indexed(agency), indexed(text))
             for report, section, agency, text in docs], page_size=100, template=(
                 "(%s, %s, setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'D'))"))
         return
@@ -147,7 +156,7 @@ def index(docs: list[tuple[int, int | None, str, str]]) -> None:
     cursor.executemany("INSERT INTO search_doc (id, report_id, section_id) VALUES (?, ?, ?)",
                        [(i, report, section) for i, (report, section, _, _) in enumerate(docs, first)])
     cursor.executemany("INSERT INTO search_fts (rowid, agency, body) VALUES (?, ?, ?)",
-                       [(i, " ".join(tokens(agency)), " ".join(tokens(text)))
+                       [(i, indexed(agency), indexed(text))
                         for i, (_, _, agency, text) in enumerate(docs, first)])
 
 
