@@ -89,8 +89,9 @@ def store_report(parsed: ParsedReport, actor: audit.Actor = audit.OPERATOR) -> S
         _insert(Section, SECTION_FIELDS, [
             (report.id, n, s.title[:200], s.text) for n, s in sorted(parsed.sections.items())
         ])
-        search.index_report(report.id, agency.name, report.title)  # a revision's own documents: the earlier
-        # revisions' stay, as history, found with revisions=all as the rest of them
+        # the revision's own search documents; the earlier revisions' stay, as history (found with revisions=all)
+        search.index_report(report.id, agency.name, report.title,
+                            {n: (s.title[:200], s.text) for n, s in parsed.sections.items()})
         _insert(ReportIndicator, INDICATOR_FIELDS,
                 report_rows(report.id, ((c.table, c.row, c.column, c.value) for c in parsed.cells)))
         check_carry(agency.id, m.year)

@@ -167,11 +167,11 @@ def report_docs(report_id: int, agency: str, title: str | None,
             *((report_id, section_id, agency, f"{s_title}\n{text}") for section_id, s_title, text in sections)]
 
 
-def index_report(report_id: int, agency: str, title: str | None) -> None:
-    """Index a report just stored (its sections are in the database)."""
-    sections = (Section.select(Section.id, Section.title, Section.text).where(Section.report == report_id)
-                .order_by(Section.number).tuples())
-    index(report_docs(report_id, agency, title, list(sections)))
+def index_report(report_id: int, agency: str, title: str | None, sections: dict[int, tuple[str, str]]) -> None:
+    """Index a report just stored: its sections are given (number → title, text) as
+    stored; only their ids are read."""
+    ids = dict(Section.select(Section.number, Section.id).where(Section.report == report_id).tuples())
+    index(report_docs(report_id, agency, title, [(ids[n], t, text) for n, (t, text) in sorted(sections.items())]))
 
 
 def rebuild(batch: int = 200) -> int:
