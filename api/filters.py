@@ -116,6 +116,16 @@ def _substring(value: str) -> Expression:
     return fn.INSTR(Agency.name, value) > 0 if _sqlite() else fn.STRPOS(Agency.name, value) > 0
 
 
+SEARCH_HOW = ("Chinese is matched by overlapping character pairs (复议; 行政复议 asks for 行政, 政复 and 复议), "
+              "a single character by itself (税), other words and numbers whole; every word of the query must "
+              "be found (in one document). Width and case are folded.")
+
+
+def search_field(description: str) -> ma.fields.Field:
+    """``q`` as full-text search (``models/search.py``): free text, as the ``q`` filter takes."""
+    return _described(text(200, in_list=False), description)
+
+
 def _sqlite() -> bool:
     from models.db import is_sqlite
 

@@ -314,3 +314,28 @@ class Job(Schema):
                        "stored already).", "enum": ["loaded", "revised", "unchanged", None]})
     error = fields.String(allow_none=True, required=True, metadata={
         "description": "When failed: the one-line reason."})
+
+
+class SectionHit(Schema):
+    id = fields.Integer(required=True, metadata={"description": "The section's id."})
+    report_id = fields.Integer(required=True)
+    agency_id = fields.Integer(required=True)
+    agency_name = fields.String(required=True)
+    region = fields.String(allow_none=True, required=True)
+    year = fields.Integer(required=True)
+    revision = fields.Integer(required=True)
+    is_current = fields.Boolean(required=True)
+    number = fields.Integer(required=True, metadata={"description": "1 to 6."})
+    numeral = fields.String(required=True, metadata={"description": "一 to 六."})
+    title = fields.String(required=True)
+    passage = fields.String(required=True, metadata={
+        "description": "About 120 characters of the text around the first match of q (its start without q), "
+                       "white space squeezed, … where cut."})
+    passage_html = fields.String(required=True, metadata={
+        "description": "The passage as HTML: escaped, each match of q in <mark>…</mark>."})
+    score = Number(allow_none=True, required=True, metadata={
+        "description": "Relevance to q, higher is better (bm25 on SQLite, ts_rank on PostgreSQL, six significant "
+                       "digits): it ranks the results of one query only. Null without q."})
+
+
+SectionList = list_schema("SectionList", SectionHit)

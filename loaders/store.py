@@ -17,7 +17,7 @@ from psycopg2.extras import execute_values
 from loaders import PARSER_VERSION
 from loaders.cross_year import check_carry
 from loaders.document import ParsedReport
-from models import Agency, Cell, Finding, Report, Section, SourceFile, audit, database
+from models import Agency, Cell, Finding, Report, Section, SourceFile, audit, database, search
 from models import rollup_ops as rollup
 from models.agency import region_of, utcnow
 from models.db import write_lock
@@ -89,6 +89,9 @@ def store_report(parsed: ParsedReport, actor: audit.Actor = audit.OPERATOR) -> S
         _insert(Section, SECTION_FIELDS, [
             (report.id, n, s.title[:200], s.text) for n, s in sorted(parsed.sections.items())
         ])
+        # the revision's own search documents; the earlier revisions' stay, as history (found with revisions=all)
+        search.index_report(report.id, agency.name, report.title,
+                            {n: (s.title[:200], s.text) for n, s in parsed.sections.items()})
         _insert(ReportIndicator, INDICATOR_FIELDS,
                 report_rows(report.id, ((c.table, c.row, c.column, c.value) for c in parsed.cells)))
         check_carry(agency.id, m.year)

@@ -27,10 +27,11 @@ from models.indicators import ReportIndicator
 from models.job import Job
 from models.report import Report
 from models.rollup import CellRollup
+from models.search import SearchDoc, create_index
 from models.section import Section
 from models.source import SourceFile
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def _add_column(db, table: str, name: str, field) -> None:
@@ -109,9 +110,20 @@ def _v9_jobs(db) -> None:
     db.create_tables([Job])
 
 
+def _v10_search(db) -> None:
+    """Version 10: full-text search (``models/search.py``): ``search_doc`` and its index
+    (an FTS5 table on SQLite, a tsvector column with a GIN index on PostgreSQL), made
+    from every report and section stored."""
+    from models.search import rebuild
+
+    db.create_tables([SearchDoc])
+    create_index(db)
+    rebuild()
+
+
 # version -> the function(db) that migrates a database from the version before
 MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api, 5: _v5_indicators_cross_year,
-              6: _v6_exact_numbers, 7: _v7_key_scopes, 8: _v8_ocr, 9: _v9_jobs}
+              6: _v6_exact_numbers, 7: _v7_key_scopes, 8: _v8_ocr, 9: _v9_jobs, 10: _v10_search}
 
 
 class Meta(BaseModel):
@@ -120,7 +132,7 @@ class Meta(BaseModel):
 
 
 MODELS = [Meta, Agency, SourceFile, Report, Cell, Finding, Section, CellRollup, ApiKey, ReportIndicator,
-          WriteEvent, Job]
+          WriteEvent, Job, SearchDoc]
 
 
 class SchemaTooNew(RuntimeError):
@@ -203,6 +215,7 @@ def ensure_schema() -> int:
         if version is None:
             with database.atomic():
                 database.create_tables(MODELS)
+                create_index(database)
                 _set_version(SCHEMA_VERSION)
             return SCHEMA_VERSION
         for target in range(version + 1, SCHEMA_VERSION + 1):

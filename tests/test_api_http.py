@@ -80,7 +80,8 @@ def test_openapi_documents_every_parameter_response_and_error(client):
         ("/v1/reports/{report_id}/tables.xlsx", "get"), ("/v1/bulk/{name}.csv", "get"),
         ("/v1/bulk/cells.parquet", "get"), ("/v1/bulk/datapackage.json", "get"), ("/v1/catalog", "get"),
         ("/data.json", "get"), ("/v1/reports/{report_id}/history", "get"),
-        ("/v1/reports/{report_id}/pages/{page}.png", "get"), ("/v1/", "get"), ("/v1/jobs/{job_id}", "get")}
+        ("/v1/reports/{report_id}/pages/{page}.png", "get"), ("/v1/", "get"), ("/v1/jobs/{job_id}", "get"),
+        ("/v1/sections", "get")}
     for (path, method), op in operations.items():
         if method != "get":
             assert op["security"] == [{"bearerAuth": []}] and "401" in op["responses"], (path, method)

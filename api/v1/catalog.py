@@ -65,7 +65,7 @@ def get_data_json():
     return json_response(catalog.data_json())
 
 
-RESOURCES = ("agencies", "reports", "cells", "aggregates", "findings", "indicators", "codebook")
+RESOURCES = ("agencies", "reports", "cells", "aggregates", "findings", "indicators", "codebook", "sections")
 
 
 @blp.route("/v1/", strict_slashes=False)

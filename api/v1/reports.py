@@ -17,7 +17,7 @@ from api import schemas
 from api.auth import SECURITY, require_key
 from api.base import Blueprint
 from api.errors import PROBLEM, ProblemSchema
-from api.filters import REPORT_FILTERS, apply_filters
+from api.filters import FILTERS, REPORT_FILTERS, SEARCH_HOW, apply_filters, search_field
 from api.lists import json_response, list_fields, order, respond
 from api.v1.common import CSV_DOC, finding_record, list_args, not_found, not_modified
 from api.v1.jobs import RETRY_AFTER, job_record
@@ -33,6 +33,7 @@ from models import Agency, Cell, Finding, Report, Section, SourceFile, WriteEven
 from models.audit import Actor, retract_refusal
 from models.codebook import codebook
 from models.schema import touch_data_version
+from models.search import query_tokens, report_hits
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Annual reports, one per agency, "
                 "year and revision.")
@@ -42,7 +43,10 @@ SORT = {"id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name, "re
         "title": Report.title, "document_number": Report.document_number, "published_on": Report.published_on,
         "source_name": Report.source_name, "source_format": Report.source_format, "sha256": Report.source,
         "loaded_at": Report.loaded_at}
-ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings_count", "findings"])
+ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings_count", "findings"], q=search_field(
+    "A substring of the agency name (as ever), or full text: the agency's name, the report's title or one of its "
+    "sections holds every word of it. Ranked by relevance (best first, unless sorted). " + SEARCH_HOW
+    + " /v1/sections?q= finds the sections themselves, with the passage."))
 COLUMNS = ["id", "agency_id", "agency_name", "region", "year", "layout", "revision", "is_current", "title",
            "document_number", "published_on", "source_name", "source_format", "sha256", "findings_count", "findings",
            "loaded_at"]
@@ -78,13 +82,30 @@ def list_reports(args):
     """List reports
 
     Current revisions unless ``revisions=all``; filter by agency, region, year,
-    layout or report id."""
+    layout or report id. ``q`` searches agency names and the reports' prose, best
+    match first (``/v1/sections?q=`` gives the matching sections and passages)."""
     n_findings = fn.COUNT(Finding.id)
     query = (Report.select(Report, Agency, n_findings.alias("n_findings")).join(Agency)
              .switch(Report).join(Finding, JOIN.LEFT_OUTER).group_by(Report.id, Agency.id))
-    query = apply_filters(query, args, REPORT_FILTERS)
+    query = apply_filters(query, args, tuple(n for n in REPORT_FILTERS if n != "q"))
+    query, default = _search(query, args.get("q"))
     counts = {"findings_count": n_findings, "findings": n_findings}
-    return respond(order(query, args, {**SORT, **counts}, [Report.id]), args, _records, COLUMNS)
+    return respond(order(query, args, {**SORT, **counts}, default), args, _records, COLUMNS)
+
+
+def _search(query, q: str | None):
+    """``q`` on reports: the agency name's substring (its first meaning, kept) or a
+    full-text match, ranked; the query and its default order."""
+    if q is None:
+        return query, [Report.id]
+    condition = FILTERS["q"].condition(q)
+    toks = query_tokens(q)
+    if not toks:  # punctuation alone: the substring only
+        return query.where(condition), [Report.id]
+    found = report_hits(toks).alias("found")
+    query = query.switch(Report).join(found, JOIN.LEFT_OUTER, on=(found.c.report_id == Report.id))
+    return query.where(condition | found.c.report_id.is_null(False)), [fn.MAX(found.c.score).desc(nulls="LAST"),
+                                                                       Report.id]
 
 
 def tables(report: Report) -> list[dict]:
