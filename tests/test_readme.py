@@ -30,12 +30,14 @@ PRELUDE = 'set -euo pipefail\ncurl() { command curl -sS --fail-with-body --max-t
 def code_blocks() -> list[tuple[int, list[str]]]:
     """The README's indented code blocks, with their first line number."""
     out, current, start = [], [], 0
-    for number, line in enumerate([*README.read_text(encoding="utf-8").splitlines(), ""], start=1):
-        if line.startswith("    ") and (line.strip() or current):
+    for number, line in enumerate([*README.read_text(encoding="utf-8").splitlines(), "end"], start=1):
+        if line.startswith("    ") or (current and not line.strip()):  # a blank line inside a block
             if not current:
                 start = number
             current.append(line[4:])
         elif current:
+            while not current[-1].strip():
+                current.pop()
             out.append((start, current))
             current = []
     return out
