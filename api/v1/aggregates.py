@@ -18,6 +18,7 @@ from api.filters import CELL_FILTERS, apply_filters
 from api.jsonstat import DIMENSIONS, Dimension, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import order, refuse_ungrouped_sort, respond
+from api.paging import Walker
 from api.rollups import ROLLUP_GROUPS, filtered, rollup_can_answer
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 from models import Agency, Cell, Report
@@ -41,13 +42,14 @@ METRICS = {"sum": exact_sum, "count": fn.COUNT, "avg": exact_avg, "min": exact_m
 OUTPUTS = [name for fields in GROUPS.values() for name in fields] + ["value", "cells", "values"]
 
 AggregateArgs = list_args(
-    "AggregateArgs", CELL_FILTERS, OUTPUTS, jsonstat=True,
+    "AggregateArgs", CELL_FILTERS, OUTPUTS, jsonstat=True, item=schemas.Aggregate,
     group_by=DelimitedList(ma.fields.String(validate=ma.validate.OneOf(list(GROUPS))), load_default=[],
                            validate=ma.validate.Length(max=len(GROUPS)),
                            metadata={"description": "Group by any of: " + ", ".join(GROUPS) + ". Comma-separated."}),
     metric=ma.fields.String(load_default="sum", validate=ma.validate.OneOf(list(METRICS)),
                             metadata={"description": "sum (default), count (of values), avg, min or max."}),
 )
+WALK = Walker("aggregates")  # computed per request: offset pages under the data version
 
 
 def _units() -> dict[str, str]:
@@ -131,7 +133,7 @@ def list_aggregates(args):
                 for r in page]
 
     return respond(order(query.dicts(), args, columns, groups), args, records, [*columns, "unit"],
-                   jsonstat=lambda page, meta: jsonstat(page, meta, args))
+                   jsonstat=lambda page, meta: jsonstat(page, meta, args), walk=WALK.start(args))
 
 
 list_aggregates.__doc__ += JSONSTAT_NOTE

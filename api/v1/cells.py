@@ -4,18 +4,24 @@ A cell read by OCR has its ``confidence`` and ``box`` (an object in JSON; in CSV
 box's text form, ``page x0 y0 x1 y1 width height``)."""
 from __future__ import annotations
 
+import marshmallow as ma
+from marshmallow import Schema
 from peewee import fn
+from webargs.fields import DelimitedList
 
 from api import schemas
 from api.base import Blueprint
-from api.filters import CELL_FILTERS, apply_filters
+from api.errors import PROBLEM, ProblemSchema
+from api.filters import CELL_FILTERS, REPORT_FILTERS, apply_filters
 from api.jsonstat import DIMENSIONS, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
-from api.lists import order, respond, wants_csv
+from api.lists import list_fields, order, respond, wants_csv
+from api.paging import CursorField, Walker
 from api.rollups import rollup_can_answer, rollup_count
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
 from loaders.document import box_document
 from models import Agency, Cell, Report
+from models.db import read_snapshot
 
 blp = Blueprint("cells", __name__, url_prefix="/v1/cells", description="Every printed number, one record per cell.")
 
@@ -24,13 +30,16 @@ SORT = {"report_id": Report.id, "agency_id": Agency.id, "agency_name": Agency.na
         "column": Cell.column_key, "value": Cell.value, "status": Cell.status, "raw": Cell.raw, "note": Cell.note,
         "location": Cell.location, "confidence": Cell.confidence}
 FIELDS = {**SORT, "box": Cell.box}  # the box is served, not sorted by
-CellArgs = list_args("CellArgs", CELL_FILTERS, SORT, jsonstat=True)
+CellArgs = list_args("CellArgs", CELL_FILTERS, SORT, jsonstat=True, item=schemas.Cell)
 COLUMNS = list(schemas.Cell().fields)
+WALK = Walker("cells", (Cell.report, Cell.id), lambda row: (row["report_id"], row["_id"]), "reports", REPORT_FILTERS)
 
 
 def cells_query():
-    """Each record as the columns of one row, named as served."""
-    return (Cell.select(*[expr.alias(name) for name, expr in FIELDS.items()]).join(Report).join(Agency).dicts())
+    """Each record as the columns of one row, named as served (and the cell's id, the
+    key of a cursor walk, as ``_id``: not served)."""
+    return (Cell.select(*[expr.alias(name) for name, expr in FIELDS.items()], Cell.id.alias("_id"))
+            .join(Report).join(Agency).dicts())
 
 
 def with_boxes(records: list[dict]) -> list[dict]:
@@ -50,12 +59,58 @@ def list_cells(args):
 
     Current revisions unless ``revisions=all`` or a ``report`` is named. ``row``
     takes a key, a group (``denied``) or a prefix (``denied.*``)."""
-    query = apply_filters(cells_query(), args, CELL_FILTERS)
-    records = list if wants_csv(args) else with_boxes  # CSV: the box as its text
-    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, records, COLUMNS, count(args), jsonstat)
+    return cells_page(args)
 
 
 list_cells.__doc__ += JSONSTAT_NOTE
+
+
+def cells_page(args: dict):
+    walk = WALK.start(args)
+    query = apply_filters(cells_query(), args, CELL_FILTERS, walk)
+    records = list if wants_csv(args) else with_boxes  # CSV: the box as its text
+    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, records, COLUMNS, count(args), jsonstat,
+                   walk)
+
+
+class CellQuery(CellArgs):
+    """The arguments of GET /v1/cells as a JSON object: a list as a JSON array (or a
+    comma-separated string), everything else as its JSON value."""
+
+    @ma.pre_load
+    def lists_as_text(self, data, **_kwargs):
+        if not isinstance(data, dict):
+            raise ma.ValidationError("the body is a JSON object of the arguments of GET /v1/cells")
+        return {name: ",".join(map(str, value)) if isinstance(self.fields.get(name), DelimitedList)
+                and isinstance(value, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                                    for v in value) else value
+                for name, value in data.items()}
+
+
+QueryPaging = Schema.from_dict({"cursor": CursorField(), "offset": list_fields([])["offset"]}, name="CellQueryPaging")
+
+
+@blp.route("/query", methods=["POST"])
+@blp.arguments(CellQuery, location="json", as_kwargs=False, description=(
+    "The arguments of GET /v1/cells, as one JSON object (lists as arrays): for filter lists too long for a URL."),
+    example={"agency": ["晋江市人民政府", "晋江市城市管理局"], "year": [2020, 2023], "row": ["granted"],
+             "column": ["total"], "limit": 100})
+@blp.arguments(QueryPaging, location="query", as_kwargs=False)
+@blp.response(200, schemas.CellList)
+@blp.doc(**CSV_DOC, **jsonstat_doc)
+@blp.alt_response(410, schema=ProblemSchema, content_type=PROBLEM, description="The data changed in a way the "
+                  "cursor's walk cannot honour: start again from the first page.")
+def query_cells(body, paging):
+    """Query cells (the filters as a JSON body)
+
+    The same filters, paging, sort, fields and formats as GET /v1/cells, and the same
+    answer, with the arguments in a JSON body (lists as JSON arrays), for filter
+    lists that would not fit in a URL (60 agency names). A read: no API key, no
+    ETag, never cached. The next page: POST the same body to ``meta.next`` (it adds
+    ``?cursor=``), or put that cursor in the body as ``cursor``."""
+    args = {**body, **{k: v for k, v in paging.items() if v is not None}}
+    with read_snapshot():  # one snapshot for the page, its total and its cursor, as a GET has
+        return cells_page(args)
 
 
 def jsonstat(records: list[dict], meta: dict) -> dict:

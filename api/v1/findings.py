@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from api import schemas
 from api.base import Blueprint
-from api.filters import FINDING_FILTERS, apply_filters
+from api.filters import FINDING_FILTERS, REPORT_FILTERS, apply_filters
 from api.lists import order, respond
+from api.paging import Walker
 from api.v1.common import CSV_DOC, finding_record, list_args, not_modified
 from models import Agency, Finding, Report
 
@@ -14,7 +15,8 @@ blp = Blueprint("findings", __name__, url_prefix="/v1/findings",
 SORT = {"id": Finding.id, "report_id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name,
         "year": Report.year, "rule": Finding.rule, "table": Finding.table_key, "row": Finding.row_key,
         "column": Finding.column_key, "expected": Finding.expected, "printed": Finding.printed}
-FindingArgs = list_args("FindingArgs", FINDING_FILTERS, SORT)
+FindingArgs = list_args("FindingArgs", FINDING_FILTERS, SORT, item=schemas.Finding)
+WALK = Walker("findings", (Finding.id,), lambda f: (f.id,), "reports", REPORT_FILTERS)
 COLUMNS = list(schemas.Finding().fields)
 
 
@@ -33,5 +35,6 @@ def list_findings(args):
     Filter by ``rule``, agency, region, year or report; current revisions unless
     ``revisions=all``."""
     query = Finding.select(Finding, Report.id, Report.year, Agency.id, Agency.name).join(Report).join(Agency)
-    query = apply_filters(query, args, FINDING_FILTERS)
-    return respond(order(query, args, SORT, [Finding.id]), args, _records, COLUMNS)
+    walk = WALK.start(args)
+    query = apply_filters(query, args, FINDING_FILTERS, walk)
+    return respond(order(query, args, SORT, [Finding.id]), args, _records, COLUMNS, walk=walk)

@@ -19,7 +19,8 @@ from api.base import Blueprint
 from api.errors import PROBLEM, ProblemSchema
 from api.filters import REPORT_FILTERS, apply_filters
 from api.lists import json_response, list_fields, order, respond
-from api.v1.common import CSV_DOC, finding_record, list_args, not_found, not_modified
+from api.paging import Walker, paging_fields, project
+from api.v1.common import CSV_DOC, fields_args, finding_record, list_args, not_found, not_modified
 from api.v1.jobs import RETRY_AFTER, job_record
 from loaders import uploads
 from loaders.bounded import parse_bounded as parse_upload  # in a child process, under time and memory limits
@@ -42,7 +43,9 @@ SORT = {"id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name, "re
         "title": Report.title, "document_number": Report.document_number, "published_on": Report.published_on,
         "source_name": Report.source_name, "source_format": Report.source_format, "sha256": Report.source,
         "loaded_at": Report.loaded_at}
-ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings"])
+ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings"], item=schemas.Report)
+WALK = Walker("reports", (Report.id,), lambda r: (r.id,), "reports", REPORT_FILTERS)
+ReportFields = fields_args("ReportFields", schemas.ReportDetail)
 COLUMNS = ["id", "agency_id", "agency_name", "region", "year", "layout", "revision", "is_current", "title",
            "document_number", "published_on", "source_name", "source_format", "sha256", "findings", "loaded_at"]
 log = logging.getLogger("ogi.write")
@@ -81,8 +84,10 @@ def list_reports(args):
     n_findings = fn.COUNT(Finding.id)
     query = (Report.select(Report, Agency, n_findings.alias("n_findings")).join(Agency)
              .switch(Report).join(Finding, JOIN.LEFT_OUTER).group_by(Report.id, Agency.id))
-    query = apply_filters(query, args, REPORT_FILTERS)
-    return respond(order(query, args, {**SORT, "findings": n_findings}, [Report.id]), args, _records, COLUMNS)
+    walk = WALK.start(args)
+    query = apply_filters(query, args, REPORT_FILTERS, walk)
+    return respond(order(query, args, {**SORT, "findings": n_findings}, [Report.id]), args, _records, COLUMNS,
+                   walk=walk)
 
 
 def tables(report: Report) -> list[dict]:
@@ -112,12 +117,15 @@ def _report(report_id: int) -> Report:
 
 
 @blp.route("/<int(max=2147483647):report_id>")
+@blp.arguments(ReportFields, location="query", as_kwargs=False)
 @blp.response(200, schemas.ReportDetail)
 @not_found(blp)
 @not_modified(blp)
-def get_report(report_id):
-    """One report: metadata, tables, findings and prose sections"""
-    return json_response(report_document(_report(report_id)))
+def get_report(args, report_id):
+    """One report: metadata, tables, findings and prose sections
+
+    ``fields`` picks what to return (``fields=id,year,tables``)."""
+    return json_response(project([report_document(_report(report_id))], args.get("fields"))[0])
 
 
 def report_document(r: Report) -> dict:
@@ -363,7 +371,8 @@ def retract(report_id):
 
 
 HISTORY_SORT = {"id": WriteEvent.id, "at": WriteEvent.at, "action": WriteEvent.action}
-HistoryArgs = Schema.from_dict(list_fields(HISTORY_SORT), name="HistoryArgs")
+HistoryArgs = Schema.from_dict({**list_fields(HISTORY_SORT), **paging_fields(schemas.WriteEvent)}, name="HistoryArgs")
+HISTORY_WALK = Walker("history", (WriteEvent.id,), lambda e: (e.id,), "events")
 HISTORY_COLUMNS = list(schemas.WriteEvent().fields)
 
 
@@ -389,4 +398,4 @@ def get_history(args, report_id):
     r = _report(report_id)
     query = WriteEvent.select().where(WriteEvent.agency_name == r.agency.name, WriteEvent.year == r.year)
     return respond(order(query, args, HISTORY_SORT, [WriteEvent.id]), args,
-                   lambda events: [event_record(e) for e in events], HISTORY_COLUMNS)
+                   lambda events: [event_record(e) for e in events], HISTORY_COLUMNS, walk=HISTORY_WALK.start(args))
