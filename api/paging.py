@@ -12,7 +12,9 @@ there when it began exactly once, in order, and nothing loaded since.
   now, or superseded since by a revision with an id above ``r`` (found per page from
   the reports above ``r``: ``superseded``). A retraction since the walk began of a report
   of the snapshot that its filters select cannot be honoured (it changes which revision
-  was current): 410, start again from the first page.
+  was current): 410, start again from the first page. Retractions are never undone, so
+  the snapshot counts the retracted reports its filters select (``x``), and a page that
+  counts more knows: exact, in the page's own read snapshot, whatever the clocks.
 - Agencies and a report's history only grow: the snapshot is the highest id.
 - Aggregates and indicators are computed per request: their cursor is an offset under
   the data version; a write since makes it 410.
@@ -26,10 +28,8 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import marshmallow as ma
 from flask import request
@@ -40,7 +40,6 @@ VERSION = 1
 PAGING = frozenset({"cursor", "limit", "offset", "format", "bom", "fields"})  # what a page may change
 _KEY = b"ogi-api cursor v1"  # a checksum's key, not a secret: a cursor grants nothing
 _MAC = 10
-RETRACTION_MARGIN = 2  # seconds: a retraction this long before the walk began counts as since (clocks differ)
 
 
 class CursorError(ValueError):
@@ -92,7 +91,7 @@ class CursorField(ma.fields.String):
     """``cursor``: a page's position in a walk, from ``meta.next``."""
 
     def __init__(self, **kwargs):
-        super().__init__(validate=ma.validate.Length(1, 2000), metadata={"description": (
+        super().__init__(metadata={"minLength": 1, "maxLength": 2000, "description": (
             "Where a walk goes on: the opaque value in meta.next (and Link rel=next). "
             "Cursor paging follows the list's default order (not with sort or offset); a walk returns the "
             "rows there were when it began, each once. 400: a malformed cursor, or one of other filters; "
@@ -101,6 +100,8 @@ class CursorField(ma.fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
+        if not 1 <= len(text) <= 2000:
+            raise ma.ValidationError("not a cursor (its length): start from the first page")
         try:
             return decode(text)
         except CursorError as e:
@@ -145,7 +146,7 @@ class Walker:
             return None
         digest = filters_digest(self.name, args)
         if cursor is None:
-            return Walk(self, self.take(), None, 0, digest, resumed=False)
+            return Walk(self, self.take(args), None, 0, digest, resumed=False)
         if cursor.list != self.name:
             _refuse(f"this cursor is of another list ({cursor.list}): start from the first page",
                     "of another list")
@@ -160,21 +161,32 @@ class Walker:
         return walk
 
     def take_keys(self) -> tuple[str, ...]:
-        return {"reports": ("r", "w", "t"), "agencies": ("a",), "events": ("w",), "version": ("d",)}[self.snapshot]
+        return {"reports": ("r", "x"), "agencies": ("a",), "events": ("w",), "version": ("d",)}[self.snapshot]
 
-    def take(self) -> dict:
+    def take(self, args: dict) -> dict:
         """The snapshot of a walk that begins now (in this request's read transaction)."""
         from models import Agency, Report, WriteEvent
         from models.schema import data_version
 
         if self.snapshot == "reports":
-            return {"r": Report.select(fn.MAX(Report.id)).scalar() or 0,
-                    "w": WriteEvent.select(fn.MAX(WriteEvent.id)).scalar() or 0, "t": int(time.time())}
+            last = Report.select(fn.MAX(Report.id)).scalar() or 0
+            return {"r": last, "x": self.retracted(last, args) if current_only(args) else 0}
         if self.snapshot == "agencies":
             return {"a": Agency.select(fn.MAX(Agency.id)).scalar() or 0}
         if self.snapshot == "events":
             return {"w": WriteEvent.select(fn.MAX(WriteEvent.id)).scalar() or 0}
         return {"d": data_version()}
+
+    def retracted(self, last: int, args: dict) -> int:
+        """How many reports up to ``last`` that the filters select are retracted."""
+        from api.filters import FILTERS
+        from models import Agency, Report
+
+        query = Report.select(Report.id).join(Agency).where(Report.id <= last, Report.retracted_at.is_null(False))
+        for name in self.filters:
+            if args.get(name) is not None:
+                query = query.where(FILTERS[name].condition(args[name]))
+        return query.count()
 
 
 def current_only(args: dict) -> bool:
@@ -198,28 +210,11 @@ class Walk:
         if self.walker.snapshot == "version" and self.snapshot["d"] != data_version():
             abort(410, message="the data changed since this walk began (a load or a retraction): its pages would "
                   "not add up; start again from the first page", headers={"Link": f'<{first_url()}>; rel="first"'})
-        if self.walker.snapshot == "reports" and current_only(args) and self._retracted(args):
+        if self.walker.snapshot == "reports" and current_only(args) \
+                and self.walker.retracted(self.snapshot["r"], args) != self.snapshot["x"]:
             abort(410, message="a report this walk returns rows of was retracted since it began, so which revision "
                   "is current changed under it; start again from the first page",
                   headers={"Link": f'<{first_url()}>; rel="first"'})
-
-    def _retracted(self, args: dict) -> bool:
-        """Whether a report of the snapshot that the filters select was retracted since
-        the walk began: one the write log records after the snapshot's last event, or
-        whose retraction time is not before the walk began (less a margin for clocks)."""
-        from api.filters import FILTERS
-        from models import Agency, Report, WriteEvent
-        from models.audit import RETRACTED
-
-        since = datetime.fromtimestamp(self.snapshot["t"] - RETRACTION_MARGIN, UTC).replace(tzinfo=None)
-        logged = WriteEvent.select(WriteEvent.report).where(WriteEvent.id > self.snapshot["w"],
-                                                            WriteEvent.action == RETRACTED)
-        query = Report.select(Report.id).join(Agency).where(
-            Report.id <= self.snapshot["r"], Report.id.in_(logged) | (Report.retracted_at >= since))
-        for name in self.walker.filters:
-            if args.get(name) is not None:
-                query = query.where(FILTERS[name].condition(args[name]))
-        return query.exists()
 
     def visible(self, query, args: dict):
         """Only the rows of the snapshot."""
@@ -291,13 +286,16 @@ class FieldsField(ma.fields.String):
 
     def __init__(self, names: list[str], **kwargs):
         self.names = names
-        super().__init__(validate=ma.validate.Length(1, 2000), metadata={"description": (
+        super().__init__(metadata={"minLength": 1, "maxLength": 2000, "description": (
             "Fields to return, comma-separated, in this order (JSON; CSV columns likewise); a.b picks a field of "
             "a nested object. One of: " + ", ".join(names) + ".")}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        out = []
-        for name in (n.strip() for n in super()._deserialize(value, attr, data, **kwargs).split(",")):
+        out: list[str] = []
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not 1 <= len(text) <= 2000:
+            raise ma.ValidationError("between 1 and 2000 characters")
+        for name in (n.strip() for n in text.split(",")):
             if name not in self.names:
                 raise ma.ValidationError(f"unknown field {name!r}: one of {', '.join(self.names)}")
             if name not in out:
