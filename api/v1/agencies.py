@@ -12,7 +12,7 @@ from api.base import Blueprint
 from api.filters import FILTERS, ROW_GROUPS
 from api.lists import json_response, list_fields, order, respond
 from api.paging import Walker, paging_fields, project
-from api.v1.common import CSV_DOC, fields_args, not_found, not_modified
+from api.v1.common import CSV_DOC, fields_args, gone, not_found, not_modified
 from models import Agency, Cell, Report
 
 blp = Blueprint("agencies", __name__, url_prefix="/v1/agencies", description="Publishing agencies.")
@@ -53,6 +53,7 @@ def _records(agencies: list[Agency]) -> list[dict]:
 @blp.response(200, schemas.AgencyList)
 @blp.doc(**CSV_DOC)
 @not_modified(blp)
+@gone(blp)
 def list_agencies(args):
     """List agencies
 

@@ -20,7 +20,7 @@ from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import order, refuse_ungrouped_sort, respond
 from api.paging import Walker
 from api.rollups import ROLLUP_GROUPS, filtered, rollup_can_answer
-from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
+from api.v1.common import CSV_DOC, JSONSTAT_NOTE, gone, list_args, not_modified
 from models import Agency, Cell, Report
 from models.codebook import codebook
 from models.fields import exact_avg, exact_div, exact_max, exact_min, exact_sum
@@ -111,6 +111,7 @@ def cells_query(args: dict):
 @blp.response(200, schemas.AggregateList)
 @blp.doc(**CSV_DOC, **jsonstat_doc)
 @not_modified(blp)
+@gone(blp)
 def list_aggregates(args):
     """Aggregate cells
 

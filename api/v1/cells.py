@@ -11,14 +11,13 @@ from webargs.fields import DelimitedList
 
 from api import schemas
 from api.base import Blueprint
-from api.errors import PROBLEM, ProblemSchema
 from api.filters import CELL_FILTERS, REPORT_FILTERS, apply_filters
 from api.jsonstat import DIMENSIONS, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import list_fields, order, respond, wants_csv
 from api.paging import CursorField, Walker
 from api.rollups import rollup_can_answer, rollup_count
-from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
+from api.v1.common import CSV_DOC, JSONSTAT_NOTE, gone, list_args, not_modified
 from loaders.document import box_document
 from models import Agency, Cell, Report
 from models.db import read_snapshot
@@ -54,6 +53,7 @@ def with_boxes(records: list[dict]) -> list[dict]:
 @blp.response(200, schemas.CellList)
 @blp.doc(**CSV_DOC, **jsonstat_doc)
 @not_modified(blp)
+@gone(blp)
 def list_cells(args):
     """List cells
 
@@ -98,8 +98,7 @@ QueryPaging = Schema.from_dict({"cursor": CursorField(), "offset": list_fields([
 @blp.arguments(QueryPaging, location="query", as_kwargs=False)
 @blp.response(200, schemas.CellList)
 @blp.doc(**CSV_DOC, **jsonstat_doc)
-@blp.alt_response(410, schema=ProblemSchema, content_type=PROBLEM, description="The data changed in a way the "
-                  "cursor's walk cannot honour: start again from the first page.")
+@gone(blp)
 def query_cells(body, paging):
     """Query cells (the filters as a JSON body)
 

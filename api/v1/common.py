@@ -33,6 +33,13 @@ def not_found(blp):
     return blp.alt_response(404, schema=ProblemSchema, content_type=PROBLEM, description="No such record.")
 
 
+def gone(blp):
+    """The 410 of a cursor walk the data changed under."""
+    return blp.alt_response(410, schema=ProblemSchema, content_type=PROBLEM, description=(
+        "The data changed since the cursor's walk began in a way it cannot honour (a retraction; for "
+        "aggregates and indicators any write): start again from the first page (Link rel=first)."))
+
+
 def not_modified(blp):
     return blp.alt_response(304, description="Not modified: the ETag in If-None-Match is current.")
 

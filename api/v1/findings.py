@@ -6,7 +6,7 @@ from api.base import Blueprint
 from api.filters import FINDING_FILTERS, REPORT_FILTERS, apply_filters
 from api.lists import order, respond
 from api.paging import Walker
-from api.v1.common import CSV_DOC, finding_record, list_args, not_modified
+from api.v1.common import CSV_DOC, finding_record, gone, list_args, not_modified
 from models import Agency, Finding, Report
 
 blp = Blueprint("findings", __name__, url_prefix="/v1/findings",
@@ -29,6 +29,7 @@ def _records(findings: list[Finding]) -> list[dict]:
 @blp.response(200, schemas.FindingList)
 @blp.doc(**CSV_DOC)
 @not_modified(blp)
+@gone(blp)
 def list_findings(args):
     """List findings
 

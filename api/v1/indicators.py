@@ -13,7 +13,7 @@ from api.jsonstat import DIMENSIONS, Dimension, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import json_response, order, refuse_ungrouped_sort, respond
 from api.paging import Walker
-from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
+from api.v1.common import CSV_DOC, JSONSTAT_NOTE, gone, list_args, not_modified
 
 blp = Blueprint("indicators", __name__, url_prefix="/v1/indicators",
                 description="Rates over the cells, with written definitions.")
@@ -39,6 +39,7 @@ WALK = Walker("indicators")  # computed per request: offset pages under the data
 @blp.response(200, schemas.IndicatorList)
 @blp.doc(**CSV_DOC, **jsonstat_doc)
 @not_modified(blp)
+@gone(blp)
 def list_indicators(args):
     """Indicators by group
 

@@ -20,7 +20,7 @@ from api.errors import PROBLEM, ProblemSchema
 from api.filters import REPORT_FILTERS, apply_filters
 from api.lists import json_response, list_fields, order, respond
 from api.paging import Walker, paging_fields, project
-from api.v1.common import CSV_DOC, fields_args, finding_record, list_args, not_found, not_modified
+from api.v1.common import CSV_DOC, fields_args, finding_record, gone, list_args, not_found, not_modified
 from api.v1.jobs import RETRY_AFTER, job_record
 from loaders import uploads
 from loaders.bounded import parse_bounded as parse_upload  # in a child process, under time and memory limits
@@ -76,6 +76,7 @@ def _records(reports: list[Report]) -> list[dict]:
 @blp.response(200, schemas.ReportList)
 @blp.doc(**CSV_DOC)
 @not_modified(blp)
+@gone(blp)
 def list_reports(args):
     """List reports
 
@@ -387,6 +388,7 @@ def event_record(e: WriteEvent) -> dict:
 @blp.doc(**CSV_DOC)
 @not_found(blp)
 @not_modified(blp)
+@gone(blp)
 def get_history(args, report_id):
     """A report's history: who wrote what, and when
 
