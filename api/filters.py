@@ -94,11 +94,14 @@ class Moment(ma.fields.Field):
             raise ma.ValidationError(error)
         try:
             moment = datetime.fromisoformat(value[:-1] + "+00:00" if value[-1:] in "Zz" else value)
-            if moment.tzinfo is not None:
-                moment = moment.astimezone(UTC).replace(tzinfo=None)
-        except (ValueError, OverflowError) as e:
+        except ValueError as e:
             raise ma.ValidationError(error) from e
-        return moment
+        if moment.tzinfo is None:
+            return moment
+        try:
+            return moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # within hours of year 1 or 9999: before or after any load
+            return datetime.min if moment.year == 1 else datetime.max
 
 
 def _updated_since(moment: datetime) -> Expression:

@@ -28,6 +28,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -254,9 +255,9 @@ def superseded(snapshot: int):
     from models import Report
 
     newer, older = Report.alias("newer"), Report.alias("older")
+    changed = newer.select(newer.agency, newer.year).where(newer.id > snapshot)
     return (older.select(fn.MAX(older.id))
-            .join(newer, on=(newer.agency == older.agency) & (newer.year == older.year))
-            .where(newer.id > snapshot, older.id <= snapshot, older.retracted_at.is_null())
+            .where(Tuple(older.agency, older.year).in_(changed), older.id <= snapshot, older.retracted_at.is_null())
             .group_by(older.agency, older.year))
 
 
@@ -286,7 +287,9 @@ class FieldsField(ma.fields.String):
 
     def __init__(self, names: list[str], **kwargs):
         self.names = names
-        super().__init__(metadata={"minLength": 1, "maxLength": 2000, "description": (
+        one = "|".join(re.escape(n) for n in names)
+        super().__init__(metadata={"minLength": 1, "maxLength": 2000, "pattern": f"^({one})(,({one}))*$",
+                                   "description": (
             "Fields to return, comma-separated, in this order (JSON; CSV columns likewise); a.b picks a field of "
             "a nested object. One of: " + ", ".join(names) + ".")}, **kwargs)
 

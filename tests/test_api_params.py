@@ -102,7 +102,7 @@ def test_updated_since_selects_the_revisions_loaded_since_and_what_retractions_t
     assert total == [{"value": 2, "cells": 1, "values": 1, "unit": "count"}]
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026-11-30T25:00:00Z", "0001-01-01T00:00:00+01:00",
+@pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026-11-30T25:00:00Z",
                                    "2026-11-30T08:00:00+0800"])
 def test_a_bad_updated_since_is_a_400_that_names_it(client, value):
     response = client.get(f"/v1/reports?updated_since={value}".replace("+", "%2B"))

@@ -69,7 +69,9 @@ def cells_page(args: dict):
     walk = WALK.start(args)
     query = apply_filters(cells_query(), args, CELL_FILTERS, walk)
     records = list if wants_csv(args) else with_boxes  # CSV: the box as its text
-    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, records, COLUMNS, count(args), jsonstat,
+    # by the cell's report_id (the same order as the report's id): the index that starts with it gives the
+    # order, so a page reads its rows in order and stops, sorting only within a report
+    return respond(order(query, args, SORT, [Cell.report, Cell.id]), args, records, COLUMNS, count(args), jsonstat,
                    walk)
 
 
