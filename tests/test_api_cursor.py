@@ -278,5 +278,12 @@ def test_a_bad_query_body_is_a_problem(client, body):
     assert response.content_type.startswith("application/problem+json")
 
 
+def test_a_query_body_that_is_not_json_is_a_problem(client):
+    for data in (b"\x00", b"{", b"year=2020"):
+        response = client.post("/v1/cells/query", data=data, content_type="application/json")
+        assert response.status_code == 400, data
+        assert response.content_type.startswith("application/problem+json")
+
+
 def test_seeds_are_what_the_fixture_loads():
     assert len(SEEDS) == 5
