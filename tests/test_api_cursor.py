@@ -246,7 +246,7 @@ def test_a_cursor_with_sort_or_offset_is_400_and_sort_pages_by_offset(client):
 def test_a_query_body_answers_as_the_url_does(client):
     names = [a.name for a in Agency.select()]
     url = client.get("/v1/cells?agency=" + ",".join(names) + "&year=2020,2023&row=denied&limit=3").json
-    body = {"agency": names + [f"不存在的机关{k}" for k in range(60)], "year": [2020, 2023], "row": ["denied"],
+    body = {"agency": names + [f"不存在的机关{k}" for k in range(60)], "year": [2020, 2023.0], "row": ["denied"],
             "limit": 3}
     response = client.post("/v1/cells/query", json=body)
     assert response.status_code == 200 and "ETag" not in response.headers

@@ -83,10 +83,15 @@ class CellQuery(CellArgs):
     def lists_as_text(self, data, **_kwargs):
         if not isinstance(data, dict):
             raise ma.ValidationError("the body is a JSON object of the arguments of GET /v1/cells")
-        return {name: ",".join(map(str, value)) if isinstance(self.fields.get(name), DelimitedList)
-                and isinstance(value, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool)
+        return {name: ",".join(map(_item, value)) if isinstance(self.fields.get(name), DelimitedList)
+                and isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
                                                     for v in value) else value
                 for name, value in data.items()}
+
+
+def _item(value: str | int | float) -> str:
+    """A list item as its text (2020.0 is the integer 2020, as JSON Schema has it)."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 QueryPaging = Schema.from_dict({"cursor": CursorField(), "offset": list_fields([])["offset"]}, name="CellQueryPaging")
