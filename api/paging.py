@@ -15,6 +15,9 @@ there when it began exactly once, in order, and nothing loaded since.
   was current): 410, start again from the first page. Retractions are never undone, so
   the snapshot counts the retracted reports its filters select (``x``), and a page that
   counts more knows: exact, in the page's own read snapshot, whatever the clocks.
+- Findings: as reports, and only the findings up to the highest finding id. Storing a
+  report remakes the cross-year findings of its agency's neighbouring years (reports of
+  the snapshot): a walk that this touches (its filters select a finding remade) is 410.
 - Agencies and a report's history only grow: the snapshot is the highest id.
 - Aggregates and indicators are computed per request: their cursor is an offset under
   the data version; a write since makes it 410.
@@ -162,16 +165,23 @@ class Walker:
         return walk
 
     def take_keys(self) -> tuple[str, ...]:
-        return {"reports": ("r", "x"), "agencies": ("a",), "events": ("w",), "version": ("d",)}[self.snapshot]
+        return {"reports": ("r", "x"), "findings": ("r", "x", "f", "n"), "agencies": ("a",), "events": ("w",),
+                "version": ("d",)}[self.snapshot]
 
     def take(self, args: dict) -> dict:
         """The snapshot of a walk that begins now (in this request's read transaction)."""
         from models import Agency, Report, WriteEvent
         from models.schema import data_version
 
-        if self.snapshot == "reports":
+        if self.snapshot in ("reports", "findings"):
             last = Report.select(fn.MAX(Report.id)).scalar() or 0
-            return {"r": last, "x": self.retracted(last, args) if current_only(args) else 0}
+            out = {"r": last, "x": self.retracted(last, args) if current_only(args) else 0}
+            if self.snapshot == "findings":
+                from models import Finding
+
+                out["f"] = Finding.select(fn.MAX(Finding.id)).scalar() or 0
+                out["n"] = self.findings(out, args)
+            return out
         if self.snapshot == "agencies":
             return {"a": Agency.select(fn.MAX(Agency.id)).scalar() or 0}
         if self.snapshot == "events":
@@ -180,10 +190,24 @@ class Walker:
 
     def retracted(self, last: int, args: dict) -> int:
         """How many reports up to ``last`` that the filters select are retracted."""
-        from api.filters import FILTERS
+        from api.filters import FILTERS, REPORT_FILTERS
         from models import Agency, Report
 
         query = Report.select(Report.id).join(Agency).where(Report.id <= last, Report.retracted_at.is_null(False))
+        for name in self.filters:
+            if args.get(name) is not None and name in REPORT_FILTERS:
+                query = query.where(FILTERS[name].condition(args[name]))
+        return query.count()
+
+    def findings(self, snapshot: dict, args: dict) -> int:
+        """How many findings up to the snapshot's last one, of its reports, the filters
+        select (a load remakes the cross-year findings of the neighbouring years' reports:
+        this count then changes, or findings of the snapshot's reports appear above it)."""
+        from api.filters import FILTERS
+        from models import Agency, Finding, Report
+
+        query = Finding.select(Finding.id).join(Report).join(Agency).where(Finding.id <= snapshot["f"],
+                                                                          Report.id <= snapshot["r"])
         for name in self.filters:
             if args.get(name) is not None:
                 query = query.where(FILTERS[name].condition(args[name]))
@@ -211,11 +235,21 @@ class Walk:
         if self.walker.snapshot == "version" and self.snapshot["d"] != data_version():
             abort(410, message="the data changed since this walk began (a load or a retraction): its pages would "
                   "not add up; start again from the first page", headers={"Link": f'<{first_url()}>; rel="first"'})
-        if self.walker.snapshot == "reports" and current_only(args) \
+        if self.walker.snapshot == "findings" and (self.walker.findings(self.snapshot, args) != self.snapshot["n"] or
+                                                   self._findings_added()):
+            abort(410, message="findings of the reports this walk returns were made again since it began (storing a "
+                  "report remakes the cross-year findings of its agency's neighbouring years); start again from the "
+                  "first page", headers={"Link": f'<{first_url()}>; rel="first"'})
+        if self.walker.snapshot in ("reports", "findings") and current_only(args) \
                 and self.walker.retracted(self.snapshot["r"], args) != self.snapshot["x"]:
             abort(410, message="a report this walk returns rows of was retracted since it began, so which revision "
                   "is current changed under it; start again from the first page",
                   headers={"Link": f'<{first_url()}>; rel="first"'})
+
+    def _findings_added(self) -> bool:
+        from models import Finding
+
+        return Finding.select().where(Finding.id > self.snapshot["f"], Finding.report <= self.snapshot["r"]).exists()
 
     def visible(self, query, args: dict):
         """Only the rows of the snapshot."""
@@ -226,9 +260,13 @@ class Walk:
             return query.where(Agency.id <= snap["a"])
         if kind == "events":
             return query.where(WriteEvent.id <= snap["w"])
-        if kind != "reports":
+        if kind not in ("reports", "findings"):
             return query
         query = query.where(Report.id <= snap["r"])
+        if kind == "findings":
+            from models import Finding
+
+            query = query.where(Finding.id <= snap["f"])
         if current_only(args):
             query = query.where((Report.is_current == True) | Report.id.in_(superseded(snap["r"])))  # noqa: E712
         return query

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from api import schemas
 from api.base import Blueprint
-from api.filters import FINDING_FILTERS, REPORT_FILTERS, apply_filters
+from api.filters import FINDING_FILTERS, apply_filters
 from api.lists import order, respond
 from api.paging import Walker
 from api.v1.common import CSV_DOC, finding_record, gone, list_args, not_modified
@@ -16,7 +16,7 @@ SORT = {"id": Finding.id, "report_id": Report.id, "agency_id": Agency.id, "agenc
         "year": Report.year, "rule": Finding.rule, "table": Finding.table_key, "row": Finding.row_key,
         "column": Finding.column_key, "expected": Finding.expected, "printed": Finding.printed}
 FindingArgs = list_args("FindingArgs", FINDING_FILTERS, SORT, item=schemas.Finding)
-WALK = Walker("findings", (Finding.id,), lambda f: (f.id,), "reports", REPORT_FILTERS)
+WALK = Walker("findings", (Finding.id,), lambda f: (f.id,), "findings", FINDING_FILTERS)
 COLUMNS = list(schemas.Finding().fields)
 
 
