@@ -56,7 +56,10 @@ def _title(status: int) -> str:
 def _invalid_params(messages: dict) -> list[dict]:
     """webargs' {"query": {"row": ["…"]}} as [{"name": "row", "reason": "…"}]."""
     out = []
-    for location in messages.values():
+    for where, location in messages.items():
+        if isinstance(location, list):  # the location as a whole: a body that is not JSON
+            out.append({"name": where, "reason": " ".join(map(str, location))})
+            continue
         for name, reasons in (location or {}).items():
             if isinstance(reasons, dict):  # a list field: {index: [reasons]}
                 reasons = [r for rs in reasons.values() for r in rs]

@@ -6,11 +6,13 @@ to a query that has joined ``Report`` and ``Agency``. An endpoint names the filt
 it takes; its arguments schema and its OpenAPI parameters are made from them."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import marshmallow as ma
-from peewee import Expression, fn
+from peewee import Expression, Tuple, fn
 from webargs.fields import DelimitedList
 
 from loaders.records import RULES, STATUSES
@@ -74,6 +76,40 @@ def any_of(inner: ma.fields.Field, choices: list | None = None, description: str
         inner.validators.append(ma.validate.OneOf(choices, error="unknown value {input!r}"))
     return DelimitedList(inner, validate=ma.validate.Length(min=1, max=MAX_LIST),
                          metadata={"description": description + " Comma-separated values mean any of."})
+
+
+class Moment(ma.fields.Field):
+    """An RFC 3339 date-time (``2026-11-30T08:00:00Z``, ``…+08:00``; without a zone: UTC)
+    or a date (``2026-11-30``: its start, UTC); read as a UTC time without a zone, as
+    times are stored."""
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={**kwargs.pop("metadata", {}), "type": "string", "format": "date-time",
+                                   "pattern": r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+                                              r"([Zz]|[+-]\d{2}:\d{2})?)?$"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        error = "an RFC 3339 date-time (2026-11-30T08:00:00Z) or a date (2026-11-30)"
+        if not isinstance(value, str) or not re.fullmatch(self.metadata["pattern"], value):
+            raise ma.ValidationError(error)
+        try:
+            moment = datetime.fromisoformat(value[:-1] + "+00:00" if value[-1:] in "Zz" else value)
+        except ValueError as e:
+            raise ma.ValidationError(error) from e
+        if moment.tzinfo is None:
+            return moment
+        try:
+            return moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # within hours of year 1 or 9999: before or after any load
+            return datetime.min if moment.year == 1 else datetime.max
+
+
+def _updated_since(moment: datetime) -> Expression:
+    """Revisions loaded at or after ``moment``, and the revisions of every agency-year
+    in which a report was retracted at or after it."""
+    retracted = Report.alias("retracted")
+    touched = retracted.select(retracted.agency, retracted.year).where(retracted.retracted_at >= moment)
+    return (Report.loaded_at >= moment) | Tuple(Report.agency, Report.year).in_(touched)
 
 
 @dataclass(frozen=True)
@@ -150,6 +186,11 @@ FILTERS: dict[str, Filter] = {
                      lambda v: Report.layout.in_(v)),
     "report": Filter(lambda: any_of(ma.fields.Integer(validate=ma.validate.Range(1, 2**31 - 1)),
                                     description="Report id (any revision)."), lambda v: Report.id.in_(v)),
+    "updated_since": Filter(lambda: Moment(metadata={"description": (
+        "Changes since (an RFC 3339 date-time or a date, UTC without a zone): the rows of revisions loaded at "
+        "or after it, and of every agency-year in which a report was retracted at or after it (with "
+        "revisions=all the retracted report too, its retracted_at set; with the default revisions=current the "
+        "revision current now).")}), _updated_since),
     "table": Filter(lambda: any_of(ma.fields.String(), TABLE_KEYS, "Table key."), lambda v: Cell.table_key.in_(v)),
     "row": Filter(lambda: RowKeys(metadata={"description": RowKeys.__doc__.replace("\n   ", "")
                                             + " Comma-separated values mean any of."}),
@@ -167,7 +208,7 @@ FILTERS: dict[str, Filter] = {
                    lambda v: Finding.rule.in_(v)),
 }
 
-REPORT_FILTERS = ("agency", "q", "region", "year", "year_from", "year_to", "layout", "report")
+REPORT_FILTERS = ("agency", "q", "region", "year", "year_from", "year_to", "layout", "report", "updated_since")
 CELL_FILTERS = (*REPORT_FILTERS, "table", "row", "column", "value_gte", "value_lte", "status")
 FINDING_FILTERS = (*REPORT_FILTERS, "rule")
 
@@ -183,12 +224,13 @@ def filter_fields(names: tuple[str, ...]) -> dict[str, ma.fields.Field]:
     return fields
 
 
-def apply_filters(query, args: dict, names: tuple[str, ...]):
+def apply_filters(query, args: dict, names: tuple[str, ...], walk=None):
     """Add the condition of each filter given in ``args``, and keep current revisions
-    unless ``revisions=all`` or a report is named."""
+    unless ``revisions=all`` or a report is named. In a cursor ``walk`` (``api.paging``)
+    the revisions are those current at its snapshot, which the walk's pages select."""
     for name in names:
         if args.get(name) is not None:
             query = query.where(FILTERS[name].condition(args[name]))
-    if args.get("revisions", "current") == "current" and not args.get("report"):
+    if walk is None and args.get("revisions", "current") == "current" and not args.get("report"):
         query = query.where(Report.is_current == True)  # noqa: E712 (peewee expression)
     return query

@@ -12,8 +12,10 @@ from urllib.parse import urlencode
 import marshmallow as ma
 import orjson
 from flask import Response, request, stream_with_context
+from flask_smorest import abort
 from marshmallow import Schema, fields
 
+from api.paging import Walk, project
 from models.decimals import json_default, plain
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
@@ -28,8 +30,9 @@ def list_fields(sortable: Iterable[str], jsonstat: bool = False) -> dict[str, ma
         "limit": fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
                                 metadata={"description": f"Records per page (default {DEFAULT_LIMIT}, "
                                                          f"at most {MAX_LIMIT})."}),
-        "offset": fields.Integer(load_default=0, validate=ma.validate.Range(0, 2**31 - 1),
-                                 metadata={"description": "Records to skip."}),
+        "offset": fields.Integer(validate=ma.validate.Range(0, 2**31 - 1), metadata={"description": (
+            "Records to skip (offset paging, kept for compatibility; default 0). Without offset and sort a "
+            "list pages by cursor: see cursor.")}),
         "sort": SortField(sortable, metadata={
             "description": "Fields to sort by, comma-separated; a leading - sorts descending. One of: "
                            + ", ".join(sortable) + ".",
@@ -60,8 +63,11 @@ class SortField(fields.String):
 class MetaSchema(Schema):
     total = fields.Integer(required=True, metadata={"description": "Records matching the filters."})
     limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
-    next = fields.String(allow_none=True, required=True, metadata={"description": "URL of the next page, or null."})
+    offset = fields.Integer(required=True, metadata={"description": (
+        "Records before this page: the offset asked for, or with a cursor the records the walk's earlier "
+        "pages returned.")})
+    next = fields.String(allow_none=True, required=True, metadata={"description": (
+        "URL of the next page, or null: with offset paging its offset; otherwise its cursor (a walk).")})
 
 
 def list_schema(name: str, item: type[Schema]) -> type[Schema]:
@@ -96,31 +102,56 @@ def wants_csv(args: dict) -> bool:
     return best == "text/csv"
 
 
-def _page_url(offset: int) -> str:
-    params = [(k, v) for k, v in request.args.items(multi=True) if k != "offset"] + [("offset", str(offset))]
-    return f"{request.base_url}?{urlencode(params)}"
+def _page_url(offset: int | None = None, cursor: str | None = None) -> str:
+    params = [(k, v) for k, v in request.args.items(multi=True) if k not in ("offset", "cursor")]
+    params += [("offset", str(offset))] if offset is not None else [("cursor", cursor)] if cursor else []
+    return f"{request.base_url}?{urlencode(params)}" if params else request.base_url
 
 
 def respond(query, args: dict, records: Callable[[list], list[dict]], csv_columns: list[str],
-            total: int | None = None, jsonstat: Callable[[list[dict], dict], dict] | None = None):
+            total: int | None = None, jsonstat: Callable[[list[dict], dict], dict] | None = None,
+            walk: Walk | None = None):
     """One page of ``query`` as the list envelope (JSON) or CSV; ``records`` turns the
     page's rows into records (in one go, so it can fetch what they share at once).
     ``total``, when the caller knows it more cheaply, saves counting the query;
-    ``jsonstat`` makes the page and its meta a JSON-stat dataset (``format=jsonstat``)."""
-    limit, offset = args["limit"], args["offset"]
+    ``jsonstat`` makes the page and its meta a JSON-stat dataset (``format=jsonstat``).
+    ``walk`` (``api.paging``): the page of a cursor walk, or None for offset paging.
+    A dict row's keys that start with ``_`` (a key column) are not served."""
+    limit = args["limit"]
     if total is None:
         total = query.order_by().count()
-    page = records(list(query.limit(limit).offset(offset)))
-    has_next = offset + limit < total
-    links = [f'<{_page_url(0)}>; rel="first"']
-    if offset:
+    cursor = None
+    if walk is not None and walk.walker.order:  # keyset: one row more tells whether there is a next page
+        offset = walk.offset
+        rows = list(walk.page(query, args).limit(limit + 1))
+        has_next = len(rows) > limit
+        rows = rows[:limit]
+    else:
+        offset = walk.offset if walk is not None else args.get("offset") or 0
+        rows = list(query.limit(limit).offset(offset))
+        has_next = offset + limit < total
+    if walk is not None and has_next and rows:
+        cursor = walk.next(rows[-1], len(rows))
+    for row in rows:
+        if isinstance(row, dict):
+            for name in [k for k in row if k.startswith("_")]:
+                del row[name]
+    names = args.get("fields")
+    if names and args.get("format") == "jsonstat":
+        abort(400, message="fields does not apply to format=jsonstat (a dataset has its dimensions)",
+              invalid_params=[{"name": "fields", "reason": "not with format=jsonstat"}])
+    page = project(records(rows), names)
+    next_url = (_page_url(cursor=cursor) if cursor else None) if walk is not None else \
+        (_page_url(offset + limit) if has_next else None)
+    links = [f'<{_page_url(0 if walk is None else None)}>; rel="first"']
+    if walk is None and offset:
         links.append(f'<{_page_url(max(offset - limit, 0))}>; rel="prev"')
-    if has_next:
-        links.append(f'<{_page_url(offset + limit)}>; rel="next"')
+    if next_url:
+        links.append(f'<{next_url}>; rel="next"')
     headers = {"Link": ", ".join(links), "X-Total-Count": str(total)}
     if wants_csv(args):
-        return csv_response(page, csv_columns, args.get("bom"), headers)
-    meta = {"total": total, "limit": limit, "offset": offset, "next": _page_url(offset + limit) if has_next else None}
+        return csv_response(page, names or csv_columns, args.get("bom"), headers)
+    meta = {"total": total, "limit": limit, "offset": offset, "next": next_url}
     if jsonstat and args.get("format") == "jsonstat":
         return json_response(jsonstat(page, meta), headers)
     return json_response({"data": page, "meta": meta}, headers)

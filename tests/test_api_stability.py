@@ -15,7 +15,7 @@ def contract(spec: dict, codebook: dict) -> dict:
            "codebook": {t: {"rows": sorted(v["rows"]), "columns": sorted(v["columns"])}
                         for t, v in codebook["tables"].items()}}
     for path, item in spec["paths"].items():
-        op = item["get"]
+        op = item.get("get", {})  # the GETs' parameters (a POST read, /v1/cells/query, takes a body)
         out["paths"][path] = {
             p["name"]: sorted(map(str, p["schema"].get("items", p["schema"]).get("enum", [])))
             for p in op.get("parameters", []) + item.get("parameters", [])

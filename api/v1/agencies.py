@@ -11,15 +11,18 @@ from api import schemas
 from api.base import Blueprint
 from api.filters import FILTERS, ROW_GROUPS
 from api.lists import json_response, list_fields, order, respond
-from api.v1.common import CSV_DOC, not_found, not_modified
+from api.paging import Walker, paging_fields, project
+from api.v1.common import CSV_DOC, fields_args, gone, not_found, not_modified
 from models import Agency, Cell, Report
 
 blp = Blueprint("agencies", __name__, url_prefix="/v1/agencies", description="Publishing agencies.")
 
 SORT = {"id": Agency.id, "name": Agency.name, "region": Agency.region}
 AgencyArgs = Schema.from_dict(
-    {name: FILTERS[name].field() for name in ("agency", "q", "region", "year")} | list_fields(SORT),
-    name="AgencyArgs")
+    {name: FILTERS[name].field() for name in ("agency", "q", "region", "year")} | list_fields(SORT)
+    | paging_fields(schemas.Agency), name="AgencyArgs")
+WALK = Walker("agencies", (Agency.id,), lambda a: (a.id,), "agencies")
+AgencyFields = fields_args("AgencyFields", schemas.AgencyDetail)
 
 HEADLINE = {
     "requests_received": [("requests", "new_received", "total")],
@@ -50,6 +53,7 @@ def _records(agencies: list[Agency]) -> list[dict]:
 @blp.response(200, schemas.AgencyList)
 @blp.doc(**CSV_DOC)
 @not_modified(blp)
+@gone(blp)
 def list_agencies(args):
     """List agencies
 
@@ -61,7 +65,8 @@ def list_agencies(args):
             query = query.where(FILTERS[name].condition(args[name]))
     if args.get("year"):
         query = query.where(Agency.id.in_(Report.select(Report.agency).where(Report.year.in_(args["year"]))))
-    return respond(order(query, args, SORT, [Agency.id]), args, _records, ["id", "name", "region", "years"])
+    return respond(order(query, args, SORT, [Agency.id]), args, _records, ["id", "name", "region", "years"],
+                   walk=WALK.start(args))
 
 
 def headline(values: dict[tuple, Decimal | None]) -> dict:
@@ -74,13 +79,16 @@ def headline(values: dict[tuple, Decimal | None]) -> dict:
 
 
 @blp.route("/<int(max=2147483647):agency_id>")
+@blp.arguments(AgencyFields, location="query", as_kwargs=False)
 @blp.response(200, schemas.AgencyDetail)
 @not_found(blp)
 @not_modified(blp)
-def get_agency(agency_id):
-    """One agency, with the headline numbers of each year's current report"""
+def get_agency(args, agency_id):
+    """One agency, with the headline numbers of each year's current report
+
+    ``fields`` picks what to return (``fields=name,reports``)."""
     agency = Agency.get_or_none(Agency.id == agency_id) or abort(404, message=f"no agency {agency_id}")
-    return json_response(agency_document(agency))
+    return json_response(project([agency_document(agency)], args.get("fields"))[0])
 
 
 def agency_document(agency: Agency) -> dict:

@@ -18,8 +18,9 @@ from api.filters import CELL_FILTERS, apply_filters
 from api.jsonstat import COLUMN_WITH_UNIT, DIMENSIONS, Dimension, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import order, refuse_ungrouped_sort, respond
+from api.paging import Walker
 from api.rollups import ROLLUP_GROUPS, filtered, rollup_can_answer
-from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
+from api.v1.common import CSV_DOC, JSONSTAT_NOTE, gone, list_args, not_modified
 from models import Agency, Cell, Report
 from models.codebook import codebook, column_units
 from models.fields import exact_avg, exact_div, exact_max, exact_min, exact_sum
@@ -43,13 +44,14 @@ OUTPUTS = [name for fields in GROUPS.values() for name in fields] + [
 COUNTS = {"cells_count": "cells", "values_count": "values"}  # one vocabulary: a count is <things>_count
 
 AggregateArgs = list_args(
-    "AggregateArgs", CELL_FILTERS, OUTPUTS, jsonstat=True,
+    "AggregateArgs", CELL_FILTERS, OUTPUTS, jsonstat=True, item=schemas.Aggregate,
     group_by=DelimitedList(ma.fields.String(validate=ma.validate.OneOf(list(GROUPS))), load_default=[],
                            validate=ma.validate.Length(max=len(GROUPS)),
                            metadata={"description": "Group by any of: " + ", ".join(GROUPS) + ". Comma-separated."}),
     metric=ma.fields.String(load_default="sum", validate=ma.validate.OneOf(list(METRICS)),
                             metadata={"description": "sum (default), count (of values), avg, min or max."}),
 )
+WALK = Walker("aggregates")  # computed per request: offset pages under the data version
 
 
 UNIT_OF = column_units()
@@ -99,6 +101,7 @@ def cells_query(args: dict):
 @blp.response(200, schemas.AggregateList)
 @blp.doc(**CSV_DOC, **jsonstat_doc)
 @not_modified(blp)
+@gone(blp)
 def list_aggregates(args):
     """Aggregate cells
 
@@ -123,7 +126,7 @@ def list_aggregates(args):
                 for r in page]
 
     return respond(order(query.dicts(), args, columns, groups), args, records, [*columns, "unit"],
-                   jsonstat=lambda page, meta: jsonstat(page, meta, args))
+                   jsonstat=lambda page, meta: jsonstat(page, meta, args), walk=WALK.start(args))
 
 
 list_aggregates.__doc__ += JSONSTAT_NOTE

@@ -5,20 +5,23 @@ box's text form, ``page x0 y0 x1 y1 width height``)."""
 from __future__ import annotations
 
 import marshmallow as ma
+from marshmallow import Schema
 from peewee import Case, fn
 from webargs.fields import DelimitedList
 
 from api import schemas
 from api.base import Blueprint
-from api.filters import CELL_FILTERS, apply_filters
+from api.filters import CELL_FILTERS, REPORT_FILTERS, apply_filters
 from api.jsonstat import COLUMN_WITH_UNIT, DIMENSIONS, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
-from api.lists import order, respond, wants_csv
+from api.lists import list_fields, order, respond, wants_csv
+from api.paging import CursorField, Walker
 from api.rollups import rollup_can_answer, rollup_count
-from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
+from api.v1.common import CSV_DOC, JSONSTAT_NOTE, gone, list_args, not_modified
 from loaders.document import box_document
 from models import Agency, Cell, Report
 from models.codebook import codebook, column_units
+from models.db import read_snapshot
 
 blp = Blueprint("cells", __name__, url_prefix="/v1/cells", description="Every printed number, one record per cell.")
 
@@ -30,17 +33,20 @@ SORT = {"report_id": Report.id, "agency_id": Agency.id, "agency_name": Agency.na
 UNIT = Case(Cell.column_key, [(key, unit) for key, unit in column_units().items() if unit != "count"], "count")
 FIELDS = {**SORT, "box": Cell.box, "unit": UNIT}  # the box and the unit are served, not sorted by
 LANGUAGES = ("zh", "en")
-CellArgs = list_args("CellArgs", CELL_FILTERS, SORT, jsonstat=True, labels=DelimitedList(
+CellArgs = list_args("CellArgs", CELL_FILTERS, SORT, jsonstat=True, item=schemas.Cell, labels=DelimitedList(
     ma.fields.String(validate=ma.validate.OneOf(LANGUAGES)), load_default=[],
     metadata={"description": "Add the codebook's labels of each cell's table, row and column in these languages "
                              "(zh: as printed, en), comma-separated: fields table_zh, row_zh, column_zh, table_en, "
                              "row_en, column_en."}))
 COLUMNS = [name for name in schemas.Cell().fields if name not in schemas.CELL_LABELS]
+WALK = Walker("cells", (Cell.report, Cell.id), lambda row: (row["report_id"], row["_id"]), "reports", REPORT_FILTERS)
 
 
 def cells_query():
-    """Each record as the columns of one row, named as served."""
-    return (Cell.select(*[expr.alias(name) for name, expr in FIELDS.items()]).join(Report).join(Agency).dicts())
+    """Each record as the columns of one row, named as served (and the cell's id, the
+    key of a cursor walk, as ``_id``: not served)."""
+    return (Cell.select(*[expr.alias(name) for name, expr in FIELDS.items()], Cell.id.alias("_id"))
+            .join(Report).join(Agency).dicts())
 
 
 def with_boxes(records: list[dict]) -> list[dict]:
@@ -55,20 +61,13 @@ def with_boxes(records: list[dict]) -> list[dict]:
 @blp.response(200, schemas.CellList)
 @blp.doc(**CSV_DOC, **jsonstat_doc)
 @not_modified(blp)
+@gone(blp)
 def list_cells(args):
     """List cells
 
     Current revisions unless ``revisions=all`` or a ``report`` is named. ``row``
     takes a key, a group (``denied``) or a prefix (``denied.*``)."""
-    query = apply_filters(cells_query(), args, CELL_FILTERS)
-    languages = [lang for lang in LANGUAGES if lang in args["labels"]]
-    shape = list if wants_csv(args) else with_boxes  # CSV: the box as its text
-
-    def records(page: list[dict]) -> list[dict]:
-        return with_labels(shape(page), languages)
-
-    columns = COLUMNS + [f"{kind}_{lang}" for lang in languages for kind in ("table", "row", "column")]
-    return respond(order(query, args, SORT, [Report.id, Cell.id]), args, records, columns, count(args), jsonstat)
+    return cells_page(args)
 
 
 list_cells.__doc__ += JSONSTAT_NOTE
@@ -87,6 +86,66 @@ def with_labels(records: list[dict], languages: list[str]) -> list[dict]:
             record[f"row_{lang}"] = getattr(row, lang) if row else None
             record[f"column_{lang}"] = getattr(column, lang) if column else None
     return records
+
+
+def cells_page(args: dict):
+    walk = WALK.start(args)
+    query = apply_filters(cells_query(), args, CELL_FILTERS, walk)
+    languages = [lang for lang in LANGUAGES if lang in args.get("labels", [])]
+    shape = list if wants_csv(args) else with_boxes  # CSV: the box as its text
+
+    def records(page: list[dict]) -> list[dict]:
+        return with_labels(shape(page), languages)
+
+    columns = COLUMNS + [f"{kind}_{lang}" for lang in languages for kind in ("table", "row", "column")]
+    # by the cell's report_id (the same order as the report's id): the index that starts with it gives the
+    # order, so a page reads its rows in order and stops, sorting only within a report
+    return respond(order(query, args, SORT, [Cell.report, Cell.id]), args, records, columns, count(args), jsonstat,
+                   walk)
+
+
+class CellQuery(CellArgs):
+    """The arguments of GET /v1/cells as a JSON object: a list as a JSON array (or a
+    comma-separated string), everything else as its JSON value."""
+
+    @ma.pre_load
+    def lists_as_text(self, data, **_kwargs):
+        if not isinstance(data, dict):
+            raise ma.ValidationError("the body is a JSON object of the arguments of GET /v1/cells")
+        return {name: ",".join(map(_item, value)) if isinstance(self.fields.get(name), DelimitedList)
+                and isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                                    for v in value) else value
+                for name, value in data.items()}
+
+
+def _item(value: str | int | float) -> str:
+    """A list item as its text (2020.0 is the integer 2020, as JSON Schema has it)."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+QueryPaging = Schema.from_dict({"cursor": CursorField(), "offset": list_fields([])["offset"]}, name="CellQueryPaging")
+
+
+@blp.route("/query", methods=["POST"])
+@blp.arguments(CellQuery, location="json", as_kwargs=False, description=(
+    "The arguments of GET /v1/cells, as one JSON object (lists as arrays): for filter lists too long for a URL."),
+    example={"agency": ["晋江市人民政府", "晋江市城市管理局"], "year": [2020, 2023], "row": ["granted"],
+             "column": ["total"], "limit": 100})
+@blp.arguments(QueryPaging, location="query", as_kwargs=False)
+@blp.response(200, schemas.CellList)
+@blp.doc(**CSV_DOC, **jsonstat_doc)
+@gone(blp)
+def query_cells(body, paging):
+    """Query cells (the filters as a JSON body)
+
+    The same filters, paging, sort, fields and formats as GET /v1/cells, and the same
+    answer, with the arguments in a JSON body (lists as JSON arrays), for filter
+    lists that would not fit in a URL (60 agency names). A read: no API key, no
+    ETag, never cached. The next page: POST the same body to ``meta.next`` (it adds
+    ``?cursor=``), or put that cursor in the body as ``cursor``."""
+    args = {**body, **{k: v for k, v in paging.items() if v is not None}}
+    with read_snapshot():  # one snapshot for the page, its total and its cursor, as a GET has
+        return cells_page(args)
 
 
 def jsonstat(records: list[dict], meta: dict) -> dict:

@@ -12,13 +12,14 @@ from api.indicators import FIELDS, GROUPS, INDICATORS, RATE_MINIMUM, indicators_
 from api.jsonstat import DIMENSIONS, Dimension, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
 from api.lists import json_response, order, refuse_ungrouped_sort, respond
-from api.v1.common import CSV_DOC, JSONSTAT_NOTE, list_args, not_modified
+from api.paging import Walker
+from api.v1.common import CSV_DOC, JSONSTAT_NOTE, gone, list_args, not_modified
 
 blp = Blueprint("indicators", __name__, url_prefix="/v1/indicators",
                 description="Rates over the cells, with written definitions.")
 
 IndicatorArgs = list_args(
-    "IndicatorArgs", REPORT_FILTERS, FIELDS, jsonstat=True,
+    "IndicatorArgs", REPORT_FILTERS, FIELDS, jsonstat=True, item=schemas.Indicator,
     indicator=DelimitedList(ma.fields.String(validate=ma.validate.OneOf(list(INDICATORS))),
                             validate=ma.validate.Length(min=1, max=len(INDICATORS)), metadata={
                                 "description": "Indicators to compute (default: all): " + ", ".join(INDICATORS)
@@ -30,6 +31,7 @@ IndicatorArgs = list_args(
         "description": f"Overrides each indicator's minimum denominator (rates: {RATE_MINIMUM}; "
                       "requests_per_agency: 1 report). Below it the value is null."}),
 )
+WALK = Walker("indicators")  # computed per request: offset pages under the data version
 
 
 @blp.route("")
@@ -37,6 +39,7 @@ IndicatorArgs = list_args(
 @blp.response(200, schemas.IndicatorList)
 @blp.doc(**CSV_DOC, **jsonstat_doc)
 @not_modified(blp)
+@gone(blp)
 def list_indicators(args):
     """Indicators by group
 
@@ -49,7 +52,7 @@ def list_indicators(args):
     refuse_ungrouped_sort(args, columns)
     return respond(order(query.dicts(), args, {**columns, "reports_count": columns["reports"]}, groups), args,
                    _records, [*columns, "reports_count"],
-                   jsonstat=lambda page, meta: jsonstat(page, meta, args))
+                   jsonstat=lambda page, meta: jsonstat(page, meta, args), walk=WALK.start(args))
 
 
 list_indicators.__doc__ += JSONSTAT_NOTE

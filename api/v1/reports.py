@@ -19,7 +19,8 @@ from api.base import Blueprint
 from api.errors import PROBLEM, ProblemSchema
 from api.filters import FILTERS, REPORT_FILTERS, SEARCH_HOW, apply_filters, search_field
 from api.lists import json_response, list_fields, order, respond
-from api.v1.common import CSV_DOC, finding_record, list_args, not_found, not_modified
+from api.paging import Walker, paging_fields, project
+from api.v1.common import CSV_DOC, fields_args, finding_record, gone, list_args, not_found, not_modified
 from api.v1.jobs import RETRY_AFTER, job_record
 from loaders import uploads
 from loaders.bounded import parse_bounded as parse_upload  # in a child process, under time and memory limits
@@ -43,10 +44,13 @@ SORT = {"id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name, "re
         "title": Report.title, "document_number": Report.document_number, "published_on": Report.published_on,
         "source_name": Report.source_name, "source_format": Report.source_format, "sha256": Report.source,
         "loaded_at": Report.loaded_at}
-ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings_count", "findings"], q=search_field(
+ReportArgs = list_args("ReportArgs", REPORT_FILTERS, [*SORT, "findings_count", "findings"], item=schemas.Report,
+                       q=search_field(
     "A substring of the agency name (as ever), or full text: the agency's name, the report's title or one of its "
     "sections holds every word of it. Ranked by relevance (best first, unless sorted). " + SEARCH_HOW
     + " /v1/sections?q= finds the sections themselves, with the passage."))
+WALK = Walker("reports", (Report.id,), lambda r: (r.id,), "reports", REPORT_FILTERS)
+ReportFields = fields_args("ReportFields", schemas.ReportDetail)
 COLUMNS = ["id", "agency_id", "agency_name", "region", "year", "layout", "revision", "is_current", "title",
            "document_number", "published_on", "source_name", "source_format", "sha256", "findings_count", "findings",
            "loaded_at"]
@@ -78,6 +82,7 @@ def _records(reports: list[Report]) -> list[dict]:
 @blp.response(200, schemas.ReportList)
 @blp.doc(**CSV_DOC)
 @not_modified(blp)
+@gone(blp)
 def list_reports(args):
     """List reports
 
@@ -87,10 +92,11 @@ def list_reports(args):
     n_findings = fn.COUNT(Finding.id)
     query = (Report.select(Report, Agency, n_findings.alias("n_findings")).join(Agency)
              .switch(Report).join(Finding, JOIN.LEFT_OUTER).group_by(Report.id, Agency.id))
-    query = apply_filters(query, args, tuple(n for n in REPORT_FILTERS if n != "q"))
+    walk = WALK.start(args)
+    query = apply_filters(query, args, tuple(n for n in REPORT_FILTERS if n != "q"), walk)
     query, default = _search(query, args.get("q"))
     counts = {"findings_count": n_findings, "findings": n_findings}
-    return respond(order(query, args, {**SORT, **counts}, default), args, _records, COLUMNS)
+    return respond(order(query, args, {**SORT, **counts}, default), args, _records, COLUMNS, walk=walk)
 
 
 def _search(query, q: str | None):
@@ -135,12 +141,15 @@ def _report(report_id: int) -> Report:
 
 
 @blp.route("/<int(max=2147483647):report_id>")
+@blp.arguments(ReportFields, location="query", as_kwargs=False)
 @blp.response(200, schemas.ReportDetail)
 @not_found(blp)
 @not_modified(blp)
-def get_report(report_id):
-    """One report: metadata, tables, findings and prose sections"""
-    return json_response(report_document(_report(report_id)))
+def get_report(args, report_id):
+    """One report: metadata, tables, findings and prose sections
+
+    ``fields`` picks what to return (``fields=id,year,tables``)."""
+    return json_response(project([report_document(_report(report_id))], args.get("fields"))[0])
 
 
 def report_document(r: Report) -> dict:
@@ -386,7 +395,8 @@ def retract(report_id):
 
 
 HISTORY_SORT = {"id": WriteEvent.id, "at": WriteEvent.at, "action": WriteEvent.action}
-HistoryArgs = Schema.from_dict(list_fields(HISTORY_SORT), name="HistoryArgs")
+HistoryArgs = Schema.from_dict({**list_fields(HISTORY_SORT), **paging_fields(schemas.WriteEvent)}, name="HistoryArgs")
+HISTORY_WALK = Walker("history", (WriteEvent.id,), lambda e: (e.id,), "events")
 HISTORY_COLUMNS = list(schemas.WriteEvent().fields)
 
 
@@ -401,6 +411,7 @@ def event_record(e: WriteEvent) -> dict:
 @blp.doc(**CSV_DOC)
 @not_found(blp)
 @not_modified(blp)
+@gone(blp)
 def get_history(args, report_id):
     """A report's history: who wrote what, and when
 
@@ -412,4 +423,4 @@ def get_history(args, report_id):
     r = _report(report_id)
     query = WriteEvent.select().where(WriteEvent.agency_name == r.agency.name, WriteEvent.year == r.year)
     return respond(order(query, args, HISTORY_SORT, [WriteEvent.id]), args,
-                   lambda events: [event_record(e) for e in events], HISTORY_COLUMNS)
+                   lambda events: [event_record(e) for e in events], HISTORY_COLUMNS, walk=HISTORY_WALK.start(args))
