@@ -99,7 +99,7 @@ def test_updated_since_selects_the_revisions_loaded_since_and_what_retractions_t
     history = client.get(f"/v1/reports?updated_since={stamp}&revisions=all").json["data"]
     assert [(r["revision"], r["retracted_at"] is not None) for r in history] == [(1, False), (2, True)]
     total = client.get(f"/v1/aggregates?updated_since={stamp}&row=review&column=total").json["data"]
-    assert total == [{"value": 2, "cells": 1, "values": 1, "unit": "count"}]
+    assert total == [{"value": 2, "cells": 1, "values": 1, "cells_count": 1, "values_count": 1, "unit": "count"}]
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026-11-30T25:00:00Z",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import Schema
-from peewee import Case, fn
+from peewee import fn
 from webargs.fields import DelimitedList
 
 from api import schemas
@@ -29,9 +29,7 @@ SORT = {"report_id": Report.id, "agency_id": Agency.id, "agency_name": Agency.na
         "year": Report.year, "layout": Report.layout, "table": Cell.table_key, "row": Cell.row_key,
         "column": Cell.column_key, "value": Cell.value, "status": Cell.status, "raw": Cell.raw, "note": Cell.note,
         "location": Cell.location, "confidence": Cell.confidence}
-# Each cell's unit, from its column's key (the codebook's): 万元 or 元 for money, count otherwise.
-UNIT = Case(Cell.column_key, [(key, unit) for key, unit in column_units().items() if unit != "count"], "count")
-FIELDS = {**SORT, "box": Cell.box, "unit": UNIT}  # the box and the unit are served, not sorted by
+FIELDS = {**SORT, "box": Cell.box}  # the box is served, not sorted by
 LANGUAGES = ("zh", "en")
 CellArgs = list_args("CellArgs", CELL_FILTERS, SORT, jsonstat=True, item=schemas.Cell, labels=DelimitedList(
     ma.fields.String(validate=ma.validate.OneOf(LANGUAGES)), load_default=[],
@@ -74,7 +72,11 @@ list_cells.__doc__ += JSONSTAT_NOTE
 
 
 def with_labels(records: list[dict], languages: list[str]) -> list[dict]:
-    """Records with the codebook's labels of their table, row and column in ``languages``."""
+    """Records with their unit (from the column's key: 万元 or 元 for money, count
+    otherwise) and the codebook's labels of their table, row and column in ``languages``."""
+    units = column_units()
+    for record in records:
+        record["unit"] = units.get(record["column"], "count")
     if not languages:
         return records
     tables = codebook().tables

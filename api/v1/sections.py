@@ -7,7 +7,8 @@ from api import schemas
 from api.base import Blueprint
 from api.filters import SEARCH_HOW, apply_filters, search_field
 from api.lists import order, respond
-from api.v1.common import CSV_DOC, list_args, not_modified
+from api.paging import Walker
+from api.v1.common import CSV_DOC, gone, list_args, not_modified
 from loaders.sections import NUMERALS
 from models import Agency, Report, Section
 from models.search import hits, passage, query_tokens, score_value
@@ -15,7 +16,7 @@ from models.search import hits, passage, query_tokens, score_value
 blp = Blueprint("sections", __name__, url_prefix="/v1/sections",
                 description="The reports' prose sections (一 to 六), searched in full text.")
 
-SECTION_FILTERS = ("agency", "region", "year", "year_from", "year_to", "layout", "report")
+SECTION_FILTERS = ("agency", "region", "year", "year_from", "year_to", "layout", "report", "updated_since")
 SORT = {"id": Section.id, "report_id": Report.id, "agency_id": Agency.id, "agency_name": Agency.name,
         "region": Agency.region, "year": Report.year, "number": Section.number, "title": Section.title}
 SectionArgs = list_args("SectionArgs", SECTION_FILTERS, SORT, q=search_field(
@@ -23,6 +24,8 @@ SectionArgs = list_args("SectionArgs", SECTION_FILTERS, SORT, q=search_field(
     "relevance (best first, unless sorted), each with the passage around its first match. " + SEARCH_HOW
     + " A query with no letter, digit or CJK character finds nothing."))
 COLUMNS = list(schemas.SectionHit().fields)
+LIST_WALK = Walker("sections", (Section.id,), lambda s: (s.id,), "reports", SECTION_FILTERS)
+SEARCH_WALK = Walker("sections-search")  # ranked: its pages are offsets under the data version (any write: 410)
 
 
 def section_record(s: Section, q: str | None) -> dict:
@@ -39,6 +42,7 @@ def section_record(s: Section, q: str | None) -> dict:
 @blp.response(200, schemas.SectionList)
 @blp.doc(**CSV_DOC)
 @not_modified(blp)
+@gone(blp)
 def list_sections(args):
     """List or search sections
 
@@ -65,6 +69,7 @@ def list_sections(args):
             default = [found.c.score.desc(), Section.id]
         else:  # nothing to look for (punctuation alone): nothing found
             query = query.where(SQL("1 = 0"))
-    query = apply_filters(query, args, SECTION_FILTERS)
+    walk = (SEARCH_WALK if q is not None else LIST_WALK).start(args)
+    query = apply_filters(query, args, SECTION_FILTERS, walk if walk is not None and walk.walker.order else None)
     return respond(order(query, args, SORT, default), args, lambda rows: [section_record(s, q) for s in rows],
-                   COLUMNS)
+                   COLUMNS, walk=walk)
