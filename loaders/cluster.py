@@ -1,0 +1,195 @@
+"""Parsing on a Dask cluster: ``ogi load --cluster tcp://scheduler:8786``.
+
+``Cluster`` is the engine next to ``loaders.bounded.Workers``, with the same shape:
+``map(paths)`` yields each path with its ``ParsedReport`` (slim, as storing needs it)
+or the one line that says why it failed, in the order given, at most ``ahead`` files
+in flight. The writer (``loaders.load``) stores them as it stores a local parse.
+
+This process reads each file (and the pictures a web page links beside it) and sends
+its bytes; the cluster never sees a path. ``parse_task`` is pure: the same bytes give
+the same answer and nothing is written anywhere, so a task the scheduler runs again
+(its worker was lost in the middle of a file) changes nothing, and a file is stored
+once, by this one writer. On the worker each file is parsed in a child process under
+the time and memory limits (``loaders.bounded.run_bounded``), as a local load parses:
+a file past a limit fails alone, with its one-line reason, and the worker goes on.
+
+``distributed`` is imported only when a cluster is used."""
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import re
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from html import unescape
+from pathlib import Path
+from urllib.parse import unquote
+
+from loaders import PARSER_VERSION
+from loaders.detect import image_kind
+from loaders.document import ParsedReport, read_file, siblings
+from loaders.errors import LoadError, first_line
+from loaders.limits import Limits
+
+AHEAD_PER_THREAD = 4  # files in flight for each thread of the cluster, as Workers keeps 4 a process
+MIN_AHEAD = 4
+CONNECT_SECONDS = 20
+_IMG_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot go on (unreachable, lost, or parsing with another parser
+    version): the load stops; what it committed stays, and loading again completes it."""
+
+
+class VersionMismatch(RuntimeError):
+    """A worker runs another version of the parsers than this loader."""
+
+
+# ---- the task: runs on a worker ----------------------------------------------------------
+
+def address(src: str) -> str:
+    """A linked picture's address as ``document.siblings`` reads it (no fragment or query, unquoted)."""
+    return unquote(src.split("#")[0].split("?")[0]).strip()
+
+
+class Supplied:
+    """A web page's ``fetch`` on a worker: the pictures the loader sent with the page,
+    by address (picklable, for the child that parses)."""
+
+    def __init__(self, pictures: dict[str, bytes]):
+        self.pictures = pictures
+
+    def __call__(self, src: str) -> bytes | None:
+        return self.pictures.get(address(src))
+
+
+def parse_task(data: bytes, name: str, limits: Limits, pictures: dict[str, bytes],
+               version: str = PARSER_VERSION) -> ParsedReport | str:
+    """One file's bytes parsed on a worker, in a child process under ``limits``: the slim
+    ParsedReport (without its bytes: the writer has them) or the one-line error."""
+    from loaders.bounded import run_bounded
+
+    if version != PARSER_VERSION:
+        raise VersionMismatch(f"a worker parses with parser version {PARSER_VERSION}, this loader with {version}: "
+                              "run the same ogi-api on the workers and the loader")
+    _may_start_children()
+    outcome = run_bounded(data, name, limits, slim=True, fetch=Supplied(pictures))
+    if outcome.parsed is None:
+        return outcome.error
+    return replace(outcome.parsed, raw_bytes=b"")
+
+
+def _may_start_children() -> None:
+    """A Dask worker runs as a daemonic process (``distributed.worker.daemon``), which
+    ``multiprocessing`` forbids to start children; the parse's child is killed by
+    ``run_bounded`` itself, so the flag is not needed to clean it up."""
+    process = multiprocessing.current_process()
+    if process.daemon:
+        process.daemon = False
+
+
+# ---- the writer's side ---------------------------------------------------------------------
+
+def linked_pictures(path: str | Path, data: bytes, limits: Limits) -> dict[str, bytes]:
+    """The pictures beside a web page that its ``<img>`` elements link, by address, as
+    ``document.siblings`` would give them to a local parse (read here: a worker cannot
+    see this machine's files). Empty for anything but a page."""
+    if data.startswith((b"%PDF-", b"PK\x03\x04")) or image_kind(data) or b"<img" not in data.lower():
+        return {}
+    fetch = siblings(path, limits)
+    out: dict[str, bytes] = {}
+    for match in _IMG_SRC.finditer(data):
+        raw = next(group for group in match.groups() if group is not None)
+        for encoding in ("utf-8", "gb18030"):  # the page's own text, either way it is written
+            src = unescape(raw.decode(encoding, "replace"))
+            key = address(src)
+            if key and key not in out and (picture := fetch(src)) is not None:
+                out[key] = picture
+    return out
+
+
+class Cluster:
+    """Parse on the Dask cluster at ``address``; ``map`` as ``bounded.Workers.map``."""
+
+    def __init__(self, address: str, limits: Limits, ahead: int | None = None):
+        from distributed import Client
+
+        self.address, self.limits, self.fixed_ahead = address, limits, ahead
+        try:
+            self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ClusterError(f"cannot reach the cluster at {address}: {first_line(e)}") from None
+        self._ahead, self._ahead_at = MIN_AHEAD, float("-inf")
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def ahead(self) -> int:
+        """Files in flight: ``ahead``, else 4 for each thread the cluster has now (looked up every few seconds)."""
+        if self.fixed_ahead:
+            return self.fixed_ahead
+        if time.monotonic() - self._ahead_at > 5:
+            threads = sum(self.client.nthreads().values())
+            self._ahead, self._ahead_at = max(MIN_AHEAD, AHEAD_PER_THREAD * threads), time.monotonic()
+        return self._ahead
+
+    def submit(self, path: str):
+        """The file's bytes and its parse under way (a future), or its one-line error now."""
+        try:
+            data = read_file(path, self.limits)
+        except LoadError as e:
+            return None, str(e)
+        future = self.client.submit(parse_task, data, path, self.limits, linked_pictures(path, data, self.limits),
+                                    PARSER_VERSION, pure=False)
+        return data, future
+
+    def result(self, path: str, data: bytes | None, job) -> ParsedReport | str:
+        from distributed import KilledWorker
+
+        if isinstance(job, str):
+            return job
+        try:
+            result = job.result()
+        except VersionMismatch as e:
+            raise ClusterError(str(e)) from None
+        except KilledWorker:
+            return (f"{path}: file: the cluster lost every worker that parsed it "
+                    "(distributed.scheduler.allowed-failures)")
+        except (concurrent.futures.CancelledError, OSError) as e:
+            raise ClusterError(f"lost the cluster at {self.address}: {type(e).__name__}: {first_line(e)}") from None
+        except Exception as e:  # noqa: BLE001 - as parse_for_store: one file's failure must not stop the others
+            return f"{path}: internal error: {type(e).__name__}: {e}"
+        finally:
+            job.release()
+        return replace(result, raw_bytes=data) if isinstance(result, ParsedReport) else result
+
+    def map(self, paths: Iterable[str], ahead: int | None = None) -> Iterator[tuple[str, ParsedReport | str]]:
+        """Each path with its result, in order; at most ``ahead`` files sent and not yet taken."""
+        paths = iter(paths)
+        pending: deque = deque()
+
+        def fill() -> None:
+            limit = ahead or self.ahead()
+            while len(pending) < limit and (path := next(paths, None)) is not None:
+                pending.append((path, *self.submit(path)))
+
+        try:
+            fill()
+            while pending:
+                path, data, job = pending.popleft()
+                result = self.result(path, data, job)
+                fill()
+                yield path, result
+        finally:  # stopped early (an error, Ctrl-C): the cluster forgets what is left
+            futures = [job for _, _, job in pending if not isinstance(job, str)]
+            if futures:
+                self.client.cancel(futures)
