@@ -113,13 +113,13 @@ def _no_main():
         sys.modules["__main__"] = main
 
 
-def _child(conn, data: bytes, name: str, limits: Limits, slim: bool, fetch=None) -> None:
+def _child(conn, data: bytes, name: str, limits: Limits, slim: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     memory = limits.memory_for(data)
     limit_memory(limits, memory)
     try:
         try:
-            parsed = parse_bytes(data, name, limits, fetch)
+            parsed = parse_bytes(data, name, limits)
             message = ("ok", replace(parsed.slim() if slim else parsed, raw_bytes=b""))
         except UnexpectedError as e:
             message = ("unexpected", str(e))
@@ -130,17 +130,14 @@ def _child(conn, data: bytes, name: str, limits: Limits, slim: bool, fetch=None)
         conn.send(("error", f"{name}: file: {memory_error(limits, memory)}", peak_rss()))
 
 
-def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None, slim: bool = True,
-                fetch: Callable[[str], bytes | None] | None = None) -> Outcome:
+def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None, slim: bool = True) -> Outcome:
     """Parse ``data`` in a child process within ``limits.seconds`` and ``limits.memory``
-    (``slim``: without the intermediate stages, which storing does not need; ``fetch``:
-    a picklable ``parse_bytes`` fetch, for the pictures a web page links)."""
+    (``slim``: without the intermediate stages, which storing does not need)."""
     limits = limits or Limits.from_env()
     seconds = limits.seconds_for(data)
     started = time.monotonic()
     receiver, sender = _context().Pipe(duplex=False)
-    child = _context().Process(target=_child, args=(sender, data, name, limits, slim, fetch),
-                               daemon=True)
+    child = _context().Process(target=_child, args=(sender, data, name, limits, slim), daemon=True)
     with _no_main():
         child.start()
     sender.close()

@@ -7,11 +7,11 @@ in flight. The writer (``loaders.load``) stores them as it stores a local parse.
 
 This process reads each file (and the pictures a web page links beside it) and sends
 its bytes; the cluster never sees a path. ``parse_task`` is pure: the same bytes give
-the same answer and nothing is written anywhere, so a task the scheduler runs again
-(its worker was lost in the middle of a file) changes nothing, and a file is stored
-once, by this one writer. On the worker each file is parsed in a child process under
-the time and memory limits (``loaders.bounded.run_bounded``), as a local load parses:
-a file past a limit fails alone, with its one-line reason, and the worker goes on.
+the same answer and nothing is kept anywhere, so a task the scheduler runs again (its
+worker was lost in the middle of a file) changes nothing, and a file is stored once,
+by this one writer. On the worker each file is parsed as a local ``ogi load`` parses
+it, by a ``loaders.bounded.Workers`` process under the time and memory limits: a
+file past a limit fails alone, with its one-line reason, and the worker goes on.
 
 ``distributed`` is imported only when a cluster is used."""
 from __future__ import annotations
@@ -19,12 +19,14 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import re
+import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from html import unescape
-from pathlib import Path
+from pathlib import Path, PurePath
 from urllib.parse import unquote
 
 from loaders import PARSER_VERSION
@@ -50,42 +52,65 @@ class VersionMismatch(RuntimeError):
 
 # ---- the task: runs on a worker ----------------------------------------------------------
 
+_held = threading.local()  # each worker thread's bounded parser process, kept between files
+
+
 def address(src: str) -> str:
     """A linked picture's address as ``document.siblings`` reads it (no fragment or query, unquoted)."""
     return unquote(src.split("#")[0].split("?")[0]).strip()
 
 
-class Supplied:
-    """A web page's ``fetch`` on a worker: the pictures the loader sent with the page,
-    by address (picklable, for the child that parses)."""
-
-    def __init__(self, pictures: dict[str, bytes]):
-        self.pictures = pictures
-
-    def __call__(self, src: str) -> bytes | None:
-        return self.pictures.get(address(src))
-
-
 def parse_task(data: bytes, name: str, limits: Limits, pictures: dict[str, bytes],
                version: str = PARSER_VERSION) -> ParsedReport | str:
-    """One file's bytes parsed on a worker, in a child process under ``limits``: the slim
-    ParsedReport (without its bytes: the writer has them) or the one-line error."""
-    from loaders.bounded import run_bounded
-
+    """One file's bytes parsed on a worker as ``ogi load`` parses a file: by a
+    ``bounded.Workers`` process (kept for the next file) under the time and memory
+    limits, from a temporary copy of the file with its page's pictures beside it. The
+    slim ParsedReport without its bytes (the writer has them), or the one-line error,
+    naming the file by ``name``."""
     if version != PARSER_VERSION:
         raise VersionMismatch(f"a worker parses with parser version {PARSER_VERSION}, this loader with {version}: "
                               "run the same ogi-api on the workers and the loader")
-    _may_start_children()
-    outcome = run_bounded(data, name, limits, slim=True, fetch=Supplied(pictures))
-    if outcome.parsed is None:
-        return outcome.error
-    return replace(outcome.parsed, raw_bytes=b"")
+    with tempfile.TemporaryDirectory(prefix="ogi-parse-") as folder:
+        path = _placed(Path(folder), name, data, pictures)
+        [(_, result)] = list(_workers(limits).map([str(path)]))
+    if isinstance(result, str):
+        return name + result[len(str(path)):] if result.startswith(str(path)) else result
+    return replace(result, source_name=name, raw_bytes=b"")
+
+
+def _placed(folder: Path, name: str, data: bytes, pictures: dict[str, bytes]) -> Path:
+    """The file written into ``folder`` under its own name, each picture at its address beside it."""
+    path = folder / (PurePath(name.replace("\\", "/")).name or "report")
+    path.write_bytes(data)
+    for where, picture in pictures.items():
+        target = (folder / where).resolve()
+        if target.is_relative_to(folder.resolve()) and target != path.resolve():
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(picture)
+            except (OSError, ValueError):  # an address this file system cannot hold: the page misses it
+                pass
+    return path
+
+
+def _workers(limits: Limits):
+    """This thread's ``Workers`` process for ``limits`` (started on its first file)."""
+    from loaders.bounded import Workers
+    from loaders.load import parse_for_store
+
+    held = getattr(_held, "workers", None)
+    if held is None or held[0] != limits:
+        if held is not None:
+            held[1].close()
+        _may_start_children()
+        _held.workers = held = (limits, Workers(1, parse_for_store, limits))
+    return held[1]
 
 
 def _may_start_children() -> None:
     """A Dask worker runs as a daemonic process (``distributed.worker.daemon``), which
-    ``multiprocessing`` forbids to start children; the parse's child is killed by
-    ``run_bounded`` itself, so the flag is not needed to clean it up."""
+    ``multiprocessing`` forbids to start children. The parser process is a daemon of
+    its own: it ends when the Dask worker does (its pipe closes)."""
     process = multiprocessing.current_process()
     if process.daemon:
         process.daemon = False
