@@ -75,7 +75,8 @@ def start_cluster(workers: int, timeout: float = 90) -> Iterator[LocalCluster]:
         try:
             cluster.workers = [
                 _start(["worker", "--scheduler-file", str(file), "--nworkers", "1", "--nthreads", "1", "--host", local,
-                        "--dashboard-address", f"{local}:0", "--name", f"w{k}", "--death-timeout", "60"],
+                        "--dashboard-address", f"{local}:0", "--name", f"w{k}", "--death-timeout", "60",
+                        "--preload", "loaders.cluster"],
                        folder / f"worker{k}.log")
                 for k in range(workers)]
             with Client(scheduler_file=str(file), timeout=timeout) as client:

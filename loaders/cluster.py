@@ -22,6 +22,7 @@ import re
 import tempfile
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -173,8 +174,10 @@ class Cluster:
             data = read_file(path, self.limits)
         except LoadError as e:
             return None, str(e)
-        future = self.client.submit(parse_task, data, path, self.limits, linked_pictures(path, data, self.limits),
-                                    PARSER_VERSION, pure=False)
+        with warnings.catch_warnings():  # a large file is a large task: the scheduler keeps it to run it again
+            warnings.filterwarnings("ignore", message="Sending large graph")
+            future = self.client.submit(parse_task, data, path, self.limits,
+                                        linked_pictures(path, data, self.limits), PARSER_VERSION, pure=False)
         return data, future
 
     def result(self, path: str, data: bytes | None, job) -> ParsedReport | str:
