@@ -17,6 +17,7 @@ file past a limit fails alone, with its one-line reason, and the worker goes on.
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import multiprocessing
 import re
 import tempfile
@@ -149,6 +150,7 @@ class Cluster:
         except (OSError, TimeoutError, ValueError) as e:
             raise ClusterError(f"cannot reach the cluster at {address}: {first_line(e)}") from None
         self._ahead, self._ahead_at = MIN_AHEAD, float("-inf")
+        self.lost = False
 
     def __enter__(self) -> Cluster:
         return self
@@ -157,14 +159,26 @@ class Cluster:
         self.close()
 
     def close(self) -> None:
-        self.client.close()
+        if not self.lost:
+            self.client.close()
+            return
+        client_log = logging.getLogger("distributed.client")
+        level = client_log.level
+        client_log.setLevel(logging.CRITICAL)  # its reconnection, cut short, is not the user's to read
+        try:
+            self.client.close()
+        finally:
+            client_log.setLevel(level)
 
     def ahead(self) -> int:
         """Files in flight: ``ahead``, else 4 for each thread the cluster has now (looked up every few seconds)."""
         if self.fixed_ahead:
             return self.fixed_ahead
         if time.monotonic() - self._ahead_at > 5:
-            threads = sum(self.client.nthreads().values())
+            try:
+                threads = sum(self.client.nthreads().values())
+            except OSError:  # the scheduler does not answer now: what is in flight tells
+                return self._ahead
             self._ahead, self._ahead_at = max(MIN_AHEAD, AHEAD_PER_THREAD * threads), time.monotonic()
         return self._ahead
 
@@ -193,6 +207,7 @@ class Cluster:
             return (f"{path}: file: the cluster lost every worker that parsed it "
                     "(distributed.scheduler.allowed-failures)")
         except (concurrent.futures.CancelledError, OSError) as e:
+            self.lost = True
             raise ClusterError(f"lost the cluster at {self.address}: {type(e).__name__}: {first_line(e)}") from None
         except Exception as e:  # noqa: BLE001 - as parse_for_store: one file's failure must not stop the others
             return f"{path}: internal error: {type(e).__name__}: {e}"
