@@ -204,7 +204,7 @@ class Cluster:
         except VersionMismatch as e:
             raise ClusterError(str(e)) from None
         except KilledWorker:
-            return (f"{path}: file: the cluster lost every worker that parsed it "
+            return (f"{path}: file: the workers that parsed it were lost too many times "
                     "(distributed.scheduler.allowed-failures)")
         except (concurrent.futures.CancelledError, OSError) as e:
             self.lost = True
