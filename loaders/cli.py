@@ -63,12 +63,17 @@ def parse(file, show_stages):
               help="Change a limit of what one file may cost (repeatable), e.g. --limit pages=500 "
                    "--limit seconds=60 --limit memory=2GiB. Limits: " + ", ".join(LIMIT_NAMES)
                    + " (defaults and their OGI_MAX_* settings: README, Limits).")
+@click.option("--cluster", metavar="ADDRESS", envvar="OGI_CLUSTER",
+              help="Parse on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786; "
+                   "default: $OGI_CLUSTER) instead of --jobs local processes; storing stays here, in order.")
 @db_option
-def load(paths, quiet, jobs, limit_values, db_url):
+def load(paths, quiet, jobs, limit_values, cluster, db_url):
     """Load report files and directories (searched recursively) into the database.
 
     Each file is parsed in a worker process under a time and a memory limit: a file
     past a limit fails alone, with one line naming the limit."""
+    from loaders.cluster import ClusterError
+
     limits = _limits(limit_values)
     open_database(db_url)
     files = list(find_files(paths))
@@ -87,10 +92,16 @@ def load(paths, quiet, jobs, limit_values, db_url):
         if bar:
             bar.update()
 
-    summary = load_paths(paths, on_file=report, files=files, jobs=jobs or os.cpu_count() or 1, keep=False,
-                         limits=limits, bounded=True)
-    if bar:
-        bar.close()
+    try:
+        summary = load_paths(paths, on_file=report, files=files, jobs=jobs or os.cpu_count() or 1, keep=False,
+                             limits=limits, bounded=True, cluster=cluster or None)
+    except ClusterError as e:
+        click.echo(f"error: {e}; the batches committed before stay stored, and loading again completes the rest",
+                   err=True)
+        sys.exit(2)
+    finally:
+        if bar:
+            bar.close()
     click.echo(summary.line())
     sys.exit(1 if summary.failed else 0)
 

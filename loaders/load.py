@@ -111,21 +111,33 @@ def parse_for_store(path: str, limits: Limits | None = None) -> ParsedReport | s
 
 
 def parsed_files(files: list[Path], jobs: int, limits: Limits | None = None,
-                 bounded: bool | None = None) -> Iterator[tuple[Path, ParsedReport | str]]:
+                 bounded: bool | None = None, cluster: str | None = None) -> Iterator[tuple[Path, ParsedReport | str]]:
     """Each file with its parse, in order. ``bounded`` (the default when ``jobs`` > 1)
     parses in ``jobs`` worker processes under the time and memory limits (a file past
     one fails alone, its worker is replaced), at most ``jobs × 4`` ahead of the
-    caller, so memory stays flat; else this process parses, under the other limits."""
+    caller, so memory stays flat; else this process parses, under the other limits.
+    ``cluster`` (a Dask scheduler's address) parses on that cluster instead, each file
+    under the same limits, at most 4 a cluster thread ahead (``loaders.cluster``)."""
     limits = limits or Limits.from_env()
     if not files:
         return
-    if not (jobs > 1 if bounded is None else bounded):
+    if not cluster and not (jobs > 1 if bounded is None else bounded):
         for path in files:
             yield path, parse_for_store(str(path), limits)
         return
-    with Workers(jobs, parse_for_store, limits) as workers:
+    with engine(jobs, limits, cluster) as workers:
         for path, (_, result) in zip(files, workers.map(map(str, files)), strict=True):
             yield path, result
+
+
+def engine(jobs: int, limits: Limits, cluster: str | None = None):
+    """What parses a load's files: ``jobs`` local processes, or the Dask cluster at
+    ``cluster``; either has ``map(paths)``, each path with its result, in order."""
+    if cluster:
+        from loaders.cluster import Cluster
+
+        return Cluster(cluster, limits)
+    return Workers(jobs, parse_for_store, limits)
 
 
 def source_namer(paths: Iterable[str | Path]) -> Callable[[Path], str]:
@@ -152,18 +164,20 @@ def store_file(path: Path, parsed: ParsedReport | str, name: str | None = None) 
 
 def load_paths(paths: Iterable[str | Path], on_file: Callable[[FileOutcome], None] | None = None,
                files: list[Path] | None = None, jobs: int = 1, keep: bool = True, batch: int = BATCH,
-               limits: Limits | None = None, bounded: bool | None = None) -> LoadSummary:
+               limits: Limits | None = None, bounded: bool | None = None,
+               cluster: str | None = None) -> LoadSummary:
     """Load files (or the report files under directories): each parsed, then stored
     whole or not at all. ``jobs`` > 1 parses in that many processes, each file under
     ``limits`` of time and memory (``bounded``: also with one); storing stays in
     this one, in file order. Reports are written ``batch`` to a commit, each in its own
     savepoint: a report that fails rolls back alone, and a crash loses at most the
-    uncommitted batch, never part of a report (loading again completes it)."""
+    uncommitted batch, never part of a report (loading again completes it). ``cluster``
+    (a Dask scheduler's address) parses on that cluster; storing is the same."""
     summary = LoadSummary(keep)
     paths = list(paths or [])
     files = files if files is not None else list(find_files(paths))
     name = source_namer(paths)
-    parsed = parsed_files(files, jobs, limits, bounded)
+    parsed = parsed_files(files, jobs, limits, bounded, cluster)
     while chunk := list(islice(parsed, batch)):
         outcomes = []
         try:
