@@ -16,6 +16,9 @@ from models import database, default_url, ensure_schema
 from models.db import make_database
 
 API_VERSION = "1.0.0"
+# POST /v1/cells/query is a read with its filters in a JSON body: any page may send it (no key)
+QUERY_CORS = {"origins": "*", "methods": ["POST", "OPTIONS"], "allow_headers": ["Content-Type", "X-Request-ID"],
+              "expose_headers": ["Link", "X-Total-Count", "X-Request-ID"], "max_age": 600}
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -59,7 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
     limits.init_app(app)
     compression.init_app(app)  # its after_request runs after caching's: an ETag per encoding
     caching.init_app(app)
-    CORS(app, resources={r"/v1/*": {"origins": "*"}, auth.WRITE_PATHS: auth.WRITE_CORS},
+    CORS(app, resources={r"/v1/*": {"origins": "*"}, auth.WRITE_PATHS: auth.WRITE_CORS,
+                         r"^/v1/cells/query$": QUERY_CORS},
          methods=["GET", "HEAD", "OPTIONS"], send_wildcard=True,
          expose_headers=["ETag", "Link", "X-Total-Count", "Content-Disposition", "Retry-After"])
 

@@ -3,6 +3,7 @@ errors documented and answered as problem+json, numbers as exact JSON numbers.""
 from __future__ import annotations
 
 import http
+import json
 from decimal import Decimal
 
 import flask_smorest
@@ -10,8 +11,9 @@ import marshmallow as ma
 import orjson
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest.utils import prepare_response
+from webargs import core
 from webargs.fields import DelimitedList
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import MultiDict
 
 from api.errors import PROBLEM, ProblemSchema, handle_http_exception
@@ -43,6 +45,17 @@ class Parser(FlaskParser):
             if k in fields:  # a list: the values of every repetition, as if given comma-separated
                 args.setlist(k, [",".join(req.args.getlist(k))])
         return self._makeproxy(args, schema)
+
+    def _raw_load_json(self, req):
+        """A JSON body (POST /v1/cells/query) with its numbers exact: a fraction as a
+        Decimal, never a float (value_gte 0.1 is 0.1)."""
+        if not is_json_request(req):
+            return core.missing
+        data = req.get_data(cache=True)
+        try:
+            return json.loads(data.decode("utf-8"), parse_float=Decimal)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return self._handle_invalid_json_error(error, req)
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -84,6 +97,10 @@ class JSONProvider(DefaultJSONProvider):
 
     ensure_ascii = False
     sort_keys = False
+
+    def loads(self, s, **kwargs):
+        """A JSON body's numbers with a fraction as Decimals (never a float: 0.1 stays 0.1)."""
+        return json.loads(s, parse_float=Decimal, **kwargs)
 
     def dumps(self, obj, **kwargs) -> str:
         option = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS

@@ -19,7 +19,6 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import multiprocessing
-import re
 import tempfile
 import threading
 import time
@@ -33,14 +32,13 @@ from urllib.parse import unquote
 
 from loaders import PARSER_VERSION
 from loaders.detect import image_kind
-from loaders.document import ParsedReport, read_file, siblings
+from loaders.document import ParsedReport, img_sources, read_file, siblings
 from loaders.errors import LoadError, first_line
 from loaders.limits import Limits
 
 AHEAD_PER_THREAD = 4  # files in flight for each thread of the cluster, as Workers keeps 4 a process
 MIN_AHEAD = 4
 CONNECT_SECONDS = 20
-_IMG_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 
 
 class ClusterError(RuntimeError):
@@ -128,8 +126,7 @@ def linked_pictures(path: str | Path, data: bytes, limits: Limits) -> dict[str, 
         return {}
     fetch = siblings(path, limits)
     out: dict[str, bytes] = {}
-    for match in _IMG_SRC.finditer(data):
-        raw = next(group for group in match.groups() if group is not None)
+    for raw in img_sources(data):
         for encoding in ("utf-8", "gb18030"):  # the page's own text, either way it is written
             src = unescape(raw.decode(encoding, "replace"))
             key = address(src)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -187,6 +188,17 @@ def read_file(path: str | Path, limits: Limits) -> bytes:
         raise LoadError(f"cannot read: {e.strerror}", "file", str(path)) from None
     except LoadError as e:
         raise e.with_file(str(path)) from None
+
+
+# An <img> element's src, quoted ("a b.png", 'a b.png') or not (a.png)
+_IMG_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+
+
+def img_sources(page: bytes) -> Iterator[bytes]:
+    """The ``src`` of each ``<img>`` of a web page's bytes, as written (a quoted one whole,
+    spaces and all)."""
+    for match in _IMG_SRC.finditer(page):
+        yield next(group for group in match.groups() if group is not None)
 
 
 def siblings(path: str | Path, limits: Limits) -> Callable[[str], bytes | None]:

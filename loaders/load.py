@@ -4,16 +4,16 @@ A file that fails is reported with its reason and stores nothing; the others go 
 Parsing can run in several processes (``jobs``); storing is one writer, in order."""
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from html import unescape
 from itertools import islice
 from pathlib import Path
 from urllib.parse import unquote
 
 from loaders.bounded import Workers
-from loaders.document import ParsedReport, parse_file
+from loaders.document import ParsedReport, img_sources, parse_file
 from loaders.errors import LoadError
 from loaders.limits import Limits
 from loaders.store import StoreResult, store_report
@@ -25,7 +25,6 @@ from models.schema import touch_data_version
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
 PAGE_SUFFIXES = {".html", ".htm", ".shtml"}
 REPORT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".pdf", ".docx"} | PAGE_SUFFIXES | IMAGE_SUFFIXES
-_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
 FAILED = "failed"
 BATCH = 100  # reports a commit
 
@@ -91,8 +90,8 @@ def _shown_images(pages: Iterable[Path]) -> set[Path]:
                 head = f.read(Limits().file_size)
         except OSError:
             continue
-        for src in _SRC.findall(head):
-            address = unquote(src.decode("utf-8", "replace").split("#")[0].split("?")[0])
+        for src in img_sources(head):
+            address = unquote(unescape(src.decode("utf-8", "replace")).split("#")[0].split("?")[0]).strip()
             if address and "://" not in address and not address.startswith(("/", "data:")):
                 out.add((page.parent / address).resolve())
     return out

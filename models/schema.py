@@ -31,7 +31,7 @@ from models.search import SearchDoc, create_index
 from models.section import Section
 from models.source import SourceFile
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 def _add_column(db, table: str, name: str, field) -> None:
@@ -121,9 +121,19 @@ def _v10_search(db) -> None:
     rebuild()
 
 
+# The retracted reports, few among many: a cursor walk counts them on every page (api.paging)
+RETRACTED_INDEX = "CREATE INDEX IF NOT EXISTS report_retracted ON report (id) WHERE retracted_at IS NOT NULL"
+
+
+def _v11_retracted_index(db) -> None:
+    """Version 11: a partial index of the retracted reports (``RETRACTED_INDEX``)."""
+    db.execute_sql(RETRACTED_INDEX)
+
+
 # version -> the function(db) that migrates a database from the version before
 MIGRATIONS = {2: _v2_agency_region, 3: _v3_cell_rollup, 4: _v4_write_api, 5: _v5_indicators_cross_year,
-              6: _v6_exact_numbers, 7: _v7_key_scopes, 8: _v8_ocr, 9: _v9_jobs, 10: _v10_search}
+              6: _v6_exact_numbers, 7: _v7_key_scopes, 8: _v8_ocr, 9: _v9_jobs, 10: _v10_search,
+              11: _v11_retracted_index}
 
 
 class Meta(BaseModel):
@@ -216,6 +226,7 @@ def ensure_schema() -> int:
             with database.atomic():
                 database.create_tables(MODELS)
                 create_index(database)
+                database.execute_sql(RETRACTED_INDEX)
                 _set_version(SCHEMA_VERSION)
             return SCHEMA_VERSION
         for target in range(version + 1, SCHEMA_VERSION + 1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -310,3 +311,27 @@ def test_a_query_body_that_is_not_json_is_a_problem(client):
 
 def test_seeds_are_what_the_fixture_loads():
     assert len(SEEDS) == 5
+
+
+def test_a_query_body_keeps_its_numbers_exact(client):
+    """value_gte/value_lte in a JSON body are read as decimals, never through a float:
+    100000000000000000.5 as a float is 1e17, and would let 1e17 itself in."""
+    from api.base import Parser
+
+    with client.application.test_request_context("/v1/cells/query", method="POST",
+                                                 data=b'{"value_gte": 100000000000000000.5, "year": [2020.0]}',
+                                                 content_type="application/json"):
+        from flask import request
+
+        body = Parser()._raw_load_json(request)
+    assert body["value_gte"] == Decimal("100000000000000000.5") and str(body["value_gte"]) == "100000000000000000.5"
+    response = client.post("/v1/cells/query", data=b'{"value_gte": 230.5, "value_lte": 231.5, "row": ["granted"]}',
+                           content_type="application/json")
+    assert response.status_code == 200
+    assert {c["value"] for c in response.json["data"]} <= {231}
+    preflight = client.options("/v1/cells/query", headers={"Origin": "https://portal.example",
+                                                           "Access-Control-Request-Method": "POST",
+                                                           "Access-Control-Request-Headers": "Content-Type"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "content-type" in preflight.headers["Access-Control-Allow-Headers"].lower()

@@ -90,3 +90,16 @@ def test_rebuild_rollups(db, db_url):
     run = ogi("rebuild-rollups", db_url=db_url)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("cell_rollup rebuilt: ") and int(run.stdout.split()[-2]) > 100
+
+
+def test_a_picture_a_page_shows_is_not_a_report_of_its_own(tmp_path):
+    """find_files leaves out the pictures a page shows, whatever the quoting of its src:
+    a quoted name with a space ("表 1.png") is the whole name, not "表"."""
+    from loaders.load import find_files
+
+    for name in ("表 1.png", "t2.png", "t3.png", "t4 a&b.png"):
+        (tmp_path / name).write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "report.html").write_text(
+        '<html><body><img src="表 1.png"><img src=\'t2.png\'><img src=t3.png>'
+        '<img alt="x" src="t4 a&amp;b.png"></body></html>', encoding="utf-8")
+    assert [p.name for p in find_files([tmp_path])] == ["report.html"]

@@ -74,3 +74,19 @@ def test_version_5_makes_the_indicators_and_cross_year_findings_of_stored_report
                                          ReportIndicator.complete, ReportIndicator.numerator,
                                          ReportIndicator.denominator).tuples()) == stored
     assert Finding.select().where(Finding.rule == RULE).count() == 2
+
+
+def test_retracted_reports_have_their_own_index(db, db_url):
+    """Version 11: a cursor walk counts the retracted reports on every page; a partial
+    index keeps that to the few retracted ones, on a new database and a migrated one."""
+    def indexed() -> bool:
+        if db_url.startswith("sqlite"):
+            sql = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'report_retracted'"
+        else:
+            sql = "SELECT 1 FROM pg_indexes WHERE indexname = 'report_retracted'"
+        return database.execute_sql(sql).fetchone() is not None
+
+    assert indexed()
+    database.execute_sql("DROP INDEX report_retracted")
+    Meta.update(value="10").where(Meta.key == "schema_version").execute()
+    assert schema.ensure_schema() == schema.SCHEMA_VERSION == 11 and indexed()

@@ -4,6 +4,8 @@ A cell read by OCR has its ``confidence`` and ``box`` (an object in JSON; in CSV
 box's text form, ``page x0 y0 x1 y1 width height``)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import marshmallow as ma
 from marshmallow import Schema
 from peewee import fn
@@ -115,14 +117,16 @@ class CellQuery(CellArgs):
         if not isinstance(data, dict):
             raise ma.ValidationError("the body is a JSON object of the arguments of GET /v1/cells")
         return {name: ",".join(map(_item, value)) if isinstance(self.fields.get(name), DelimitedList)
-                and isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                                                    for v in value) else value
+                and isinstance(value, list) and all(isinstance(v, str | int | float | Decimal)
+                                                    and not isinstance(v, bool) for v in value) else value
                 for name, value in data.items()}
 
 
-def _item(value: str | int | float) -> str:
+def _item(value: str | int | float | Decimal) -> str:
     """A list item as its text (2020.0 is the integer 2020, as JSON Schema has it)."""
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    whole = (isinstance(value, float) and value.is_integer()
+             or isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value())
+    return str(int(value)) if whole else str(value)
 
 
 QueryPaging = Schema.from_dict({"cursor": CursorField(), "offset": list_fields([])["offset"]}, name="CellQueryPaging")
