@@ -1,33 +1,43 @@
 """List responses: ``{"data": [...], "meta": {total, limit, offset, next}}`` with RFC 8288
-``Link`` headers, or the same page as CSV (``format=csv`` or ``Accept: text/csv``),
-streamed, UTF-8, with a BOM for Excel on ``bom=1``."""
+``Link`` headers, or the same records streamed as CSV (``format=csv`` or ``Accept:
+text/csv``; UTF-8, with a BOM for Excel on ``bom=1``) or NDJSON (``format=ndjson`` or
+``Accept: application/x-ndjson``: one JSON object a line, as the JSON page's records).
+A streamed form reads its rows a chunk at a time and writes them as they come
+(``api.streaming``), so it may ask for up to ``STREAM_MAX_LIMIT`` records at once; a
+JSON page holds at most ``MAX_LIMIT``."""
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import marshmallow as ma
 import orjson
-from flask import Response, request, stream_with_context
+from flask import Response, request
 from marshmallow import Schema, fields
 
+from api import streaming
 from models.decimals import json_default, plain
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+STREAM_MAX_LIMIT = 1_000_000  # records one CSV or NDJSON answer may hold (streamed)
+STREAMED = {"csv": "text/csv", "ndjson": streaming.NDJSON}  # format: media type
 
 
 def list_fields(sortable: Iterable[str], jsonstat: bool = False) -> dict[str, ma.fields.Field]:
     """The paging, sorting and format parameters every list endpoint takes (with
     ``jsonstat``: the format ``jsonstat`` too)."""
     sortable = list(sortable)
-    formats = ["json", "csv", "jsonstat"] if jsonstat else ["json", "csv"]
+    formats = ["json", "csv", "ndjson", "jsonstat"] if jsonstat else ["json", "csv", "ndjson"]
     return {
-        "limit": fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
-                                metadata={"description": f"Records per page (default {DEFAULT_LIMIT}, "
-                                                         f"at most {MAX_LIMIT})."}),
+        "limit": fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, STREAM_MAX_LIMIT),
+                                metadata={"description": f"Records per page (default {DEFAULT_LIMIT}). A JSON page "
+                                          f"holds at most {MAX_LIMIT:,} (a larger limit gives pages of {MAX_LIMIT:,}: "
+                                          f"meta.limit says so); CSV and NDJSON are streamed and take up to "
+                                          f"{STREAM_MAX_LIMIT:,}."}),
         "offset": fields.Integer(load_default=0, validate=ma.validate.Range(0, 2**31 - 1),
                                  metadata={"description": "Records to skip."}),
         "sort": SortField(sortable, metadata={
@@ -35,8 +45,10 @@ def list_fields(sortable: Iterable[str], jsonstat: bool = False) -> dict[str, ma
                            + ", ".join(sortable) + ".",
             "pattern": f"^-?({'|'.join(sortable)})(,-?({'|'.join(sortable)}))*$"}),
         "format": fields.String(validate=ma.validate.OneOf(formats), metadata={"description": (
-            "json (default), csv" + (" or jsonstat (a JSON-stat 2.0 dataset of the page)" if jsonstat else "")
-            + "; Accept: text/csv also asks for CSV.")}),
+            "json (default), csv, ndjson (one JSON object a line)"
+            + (" or jsonstat (a JSON-stat 2.0 dataset of the page)" if jsonstat else "")
+            + "; Accept: text/csv or application/x-ndjson also asks for CSV or NDJSON. CSV and NDJSON are "
+              "streamed: the first records come at once, however many are asked for.")}),
         "bom": fields.Boolean(load_default=False,
                               metadata={"description": "With CSV: start with a UTF-8 byte-order mark (for Excel)."}),
     }
@@ -89,11 +101,16 @@ def refuse_ungrouped_sort(args: dict, columns: dict) -> None:
                   invalid_params=[{"name": "sort", "reason": f"{name!r} is not in group_by"}])
 
 
-def wants_csv(args: dict) -> bool:
+def list_format(args: dict) -> str:
+    """The form asked for: ``format=``, else the best of ``Accept`` (JSON when none fits)."""
     if args.get("format"):
-        return args["format"] == "csv"
-    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
-    return best == "text/csv"
+        return args["format"]
+    best = request.accept_mimetypes.best_match(["application/json", *STREAMED.values()])
+    return next((name for name, media in STREAMED.items() if media == best), "json")
+
+
+def wants_csv(args: dict) -> bool:
+    return list_format(args) == "csv"
 
 
 def _page_url(offset: int) -> str:
@@ -103,14 +120,15 @@ def _page_url(offset: int) -> str:
 
 def respond(query, args: dict, records: Callable[[list], list[dict]], csv_columns: list[str],
             total: int | None = None, jsonstat: Callable[[list[dict], dict], dict] | None = None):
-    """One page of ``query`` as the list envelope (JSON) or CSV; ``records`` turns the
-    page's rows into records (in one go, so it can fetch what they share at once).
+    """One page of ``query`` as the list envelope (JSON), or streamed as CSV or NDJSON;
+    ``records`` turns rows into records (a page, or a streamed chunk, in one go, so it can
+    fetch what they share at once).
     ``total``, when the caller knows it more cheaply, saves counting the query;
     ``jsonstat`` makes the page and its meta a JSON-stat dataset (``format=jsonstat``)."""
-    limit, offset = args["limit"], args["offset"]
+    form = list_format(args)
+    limit, offset = args["limit"] if form in STREAMED else min(args["limit"], MAX_LIMIT), args["offset"]
     if total is None:
         total = query.order_by().count()
-    page = records(list(query.limit(limit).offset(offset)))
     has_next = offset + limit < total
     links = [f'<{_page_url(0)}>; rel="first"']
     if offset:
@@ -118,8 +136,12 @@ def respond(query, args: dict, records: Callable[[list], list[dict]], csv_column
     if has_next:
         links.append(f'<{_page_url(offset + limit)}>; rel="next"')
     headers = {"Link": ", ".join(links), "X-Total-Count": str(total)}
-    if wants_csv(args):
-        return csv_response(page, csv_columns, args.get("bom"), headers)
+    if form in STREAMED:  # the rows read and written a chunk at a time, the first chunk now
+        rows = streaming.started(streaming.chunks(query.limit(limit).offset(offset)))
+        if form == "csv":
+            return csv_response(streaming.records_of(rows, records), csv_columns, args.get("bom"), headers)
+        return ndjson_response(streaming.records_of(rows, records), headers)
+    page = records(list(query.limit(limit).offset(offset)))
     meta = {"total": total, "limit": limit, "offset": offset, "next": _page_url(offset + limit) if has_next else None}
     if jsonstat and args.get("format") == "jsonstat":
         return json_response(jsonstat(page, meta), headers)
@@ -150,21 +172,30 @@ def _flat(record: dict, prefix: str = "") -> dict:
     return out
 
 
+def csv_rows(records: Iterable[dict], columns: list[str], bom: bool = False) -> Iterator[bytes]:
+    """``records`` as UTF-8 CSV (header first), a piece of about ``streaming.CHUNK_ROWS`` rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\r\n")
+    if bom:
+        buffer.write("\ufeff")
+    writer.writeheader()
+    records = iter(records)
+    while True:
+        piece = list(itertools.islice(records, streaming.CHUNK_ROWS))
+        writer.writerows(map(_flat, piece))
+        if buffer.tell():
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+        if not piece:
+            return
+
+
 def csv_response(records: Iterable[dict], columns: list[str], bom: bool, headers: dict) -> Response:
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\r\n")
-        yield ("\ufeff" if bom else "")
-        writer.writeheader()
-        for i, record in enumerate(records, start=1):
-            writer.writerow(_flat(record))
-            if i % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(rows()), mimetype="text/csv", headers=headers,
-                    content_type="text/csv; charset=utf-8")
+    """The records as CSV, streamed (written as they come)."""
+    return streaming.streamed(csv_rows(records, columns, bom), "text/csv; charset=utf-8", headers)
 
 
+def ndjson_response(records: Iterable[dict], headers: dict) -> Response:
+    """The records as NDJSON (one JSON object a line, as in the JSON page), streamed."""
+    return streaming.streamed(streaming.ndjson_lines(records), streaming.NDJSON, headers)

@@ -1,0 +1,103 @@
+"""Streamed bodies: rows read from the database a chunk at a time and written as they
+come, so a body of any size starts at once and holds a worker's memory flat.
+
+A query is started and its first chunk read in the view, under the query time limit
+(a slow or broken query is an error response, not a cut-off body); from then on the
+limit is lifted for the request (``api.limits.lift_query_limit``) and the rest is read
+as the client takes it, in the request's snapshot (``api.caching``), which stays open
+until the body is sent. A HEAD request reads no rows: the body is never made.
+
+On SQLite the rows come from the statement as it steps (the driver holds one chunk);
+on PostgreSQL from a server-side cursor (``DECLARE … CURSOR``), ``CHUNK_ROWS`` a fetch."""
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+
+import orjson
+from flask import Response, request, stream_with_context
+from peewee import PostgresqlDatabase
+
+from api.limits import lift_query_limit
+from models import database
+from models.decimals import json_default
+
+CHUNK_ROWS = 2000  # rows a fetch; a written piece of body holds about this many
+NDJSON = "application/x-ndjson"
+
+
+def chunks(query, size: int | None = None) -> Iterator[list]:
+    """The rows of ``query`` as peewee gives them (dicts, tuples or models), in lists of
+    at most ``size``, read from the database as they are taken."""
+    size = size or CHUNK_ROWS
+    db = database.obj
+    if isinstance(db, PostgresqlDatabase) and database.in_transaction():
+        sql, params = query.sql()
+        cursor = db.connection().cursor(name=f"ogi_{uuid.uuid4().hex}")  # server-side: rows stay there
+        cursor.execute(sql, params)
+    else:  # SQLite steps the statement as rows are fetched
+        cursor = database.execute(query)
+    wrapper = query._get_cursor_wrapper(cursor)  # peewee's own conversion of a row (Decimals, models …)
+    try:
+        while batch := cursor.fetchmany(size):
+            if not wrapper.initialized:
+                wrapper.initialize()  # after the first fetch: a named cursor has no description before
+                wrapper.initialized = True
+            yield [wrapper.process_row(row) for row in batch]
+    finally:
+        cursor.close()
+
+
+def started(pieces: Iterator) -> Iterator:
+    """``pieces`` with its first one made now (its query run under the time limit, so a
+    failure is an error response), and the time limit lifted for the rest. Nothing is
+    read for a HEAD request."""
+    if request.method == "HEAD":
+        close = getattr(pieces, "close", None)
+        if close:
+            close()
+        return iter(())
+    first = next(pieces, None)
+    lift_query_limit()
+    return pieces if first is None else itertools.chain([first], pieces)
+
+
+def ndjson_lines(records: Iterable[dict]) -> Iterator[bytes]:
+    """One JSON object a line (numbers exact, as the JSON list writes them), a piece of
+    about ``CHUNK_ROWS`` lines at a time."""
+    dump = orjson.dumps
+    options = orjson.OPT_NAIVE_UTC | orjson.OPT_APPEND_NEWLINE
+    records = iter(records)
+    while piece := list(itertools.islice(records, CHUNK_ROWS)):
+        yield b"".join(dump(record, default=json_default, option=options) for record in piece)
+
+
+def streamed(body: Iterator[bytes], content_type: str, headers: dict | None = None) -> Response:
+    """A response whose body is written as ``body`` makes it, in the request's context
+    (its snapshot stays open until the last piece is sent). It offers no ranges."""
+    return Response(stream_with_context(_alive(body)), content_type=content_type, headers=headers)
+
+
+heartbeat: Callable[[], None] | None = None  # under gunicorn: the worker's notify (api/gunicorn_conf.py)
+
+
+def _alive(body: Iterator[bytes]) -> Iterator[bytes]:
+    """``body``, telling gunicorn's arbiter after each piece that the worker is alive: a
+    long body that keeps going is not taken for a stuck worker (OGI_TIMEOUT bounds the
+    time between two pieces, not the whole body)."""
+    try:
+        for piece in body:
+            yield piece
+            if heartbeat:
+                heartbeat()
+    finally:
+        close = getattr(body, "close", None)
+        if close:
+            close()
+
+
+def records_of(chunked_rows: Iterable[list], records: Callable[[list], list[dict]]) -> Iterator[dict]:
+    """Records made a chunk of rows at a time (``records`` may fetch what a chunk shares at once)."""
+    for rows in chunked_rows:
+        yield from records(rows)
