@@ -16,9 +16,11 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 
 import orjson
-from flask import Response, request, stream_with_context
+from flask import Response, request
+from flask.globals import _cv_app, _cv_request
 from peewee import PostgresqlDatabase
 
+from api.caching import hold_for_body, release_for_body
 from api.limits import lift_query_limit
 from models import database
 from models.decimals import json_default
@@ -74,27 +76,58 @@ def ndjson_lines(records: Iterable[dict]) -> Iterator[bytes]:
 
 
 def streamed(body: Iterator[bytes], content_type: str, headers: dict | None = None) -> Response:
-    """A response whose body is written as ``body`` makes it, in the request's context
-    (its snapshot stays open until the last piece is sent). It offers no ranges."""
-    return Response(stream_with_context(_alive(body)), content_type=content_type, headers=headers)
+    """A response whose body is written as ``body`` makes it, in the request's context,
+    its snapshot open until the last piece is sent (``RequestBody``). It offers no ranges."""
+    return Response(RequestBody(body), content_type=content_type, headers=headers)
 
 
 heartbeat: Callable[[], None] | None = None  # under gunicorn: the worker's notify (api/gunicorn_conf.py)
 
 
-def _alive(body: Iterator[bytes]) -> Iterator[bytes]:
-    """``body``, telling gunicorn's arbiter after each piece that the worker is alive: a
-    long body that keeps going is not taken for a stuck worker (OGI_TIMEOUT bounds the
-    time between two pieces, not the whole body)."""
-    try:
-        for piece in body:
-            yield piece
-            if heartbeat:
-                heartbeat()
-    finally:
-        close = getattr(body, "close", None)
+class RequestBody:
+    """A streamed body that the request lasts as long as.
+
+    Flask ends a request (its teardown: the snapshot ended, a server connection closed)
+    when the view's response is handed to the server, before a streamed body is made;
+    ``stream_with_context`` only pushes the request's context again. Here the request
+    holds its snapshot while its body is made (``api.caching.hold_for_body``, which the
+    teardown respects) and ends when the body does: made to the end, closed by the server
+    (a client that left), or never begun (HEAD). After each piece, gunicorn's arbiter is
+    told the worker is alive, so a long body that keeps going is not taken for a stuck
+    worker (OGI_TIMEOUT bounds the time between two pieces, not the whole body)."""
+
+    def __init__(self, body: Iterator[bytes]):
+        self.app_context, self.request_context = _cv_app.get(), _cv_request.get()
+        self.body, self.running, self.ended = body, None, False
+        hold_for_body()
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.running = self._run()
+        return self.running
+
+    def _run(self) -> Iterator[bytes]:
+        with self.app_context, self.request_context:  # popped at the end: the request's teardown runs then
+            try:
+                for piece in self.body:
+                    yield piece
+                    if heartbeat:
+                        heartbeat()
+            finally:
+                self._end()
+
+    def _end(self) -> None:
+        self.ended = True
+        release_for_body()
+        close = getattr(self.body, "close", None)
         if close:
             close()
+
+    def close(self) -> None:
+        if self.running is not None:
+            self.running.close()
+        if not self.ended:  # never begun: the request ends now
+            with self.app_context, self.request_context:
+                self._end()
 
 
 def records_of(chunked_rows: Iterable[list], records: Callable[[list], list[dict]]) -> Iterator[dict]:

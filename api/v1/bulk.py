@@ -6,10 +6,11 @@ memory flat, no ranges offered. Parquet is a file on disk, served with byte rang
 (``Range`` → 206, or 416 when none of it can be served)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import marshmallow as ma
-from flask import current_app, g, send_file, url_for
+from flask import current_app, g, request, send_file, url_for
 from flask_smorest import abort
 
 from api import bulk, streaming
@@ -101,9 +102,14 @@ def get_parquet():
         for old in folder.glob("cells-*.parquet"):
             if old != target:
                 old.unlink(missing_ok=True)
-    # conditional: Range (206 and Content-Range, 416 past the end) and If-Range against the ETag
-    return send_file(handle, mimetype=PARQUET, as_attachment=True, download_name="cells.parquet",
-                     etag=g.get("etag", False), last_modified=g.get("last_modified"), conditional=True)
+    size = os.fstat(handle.fileno()).st_size  # send_file knows no size of an open file, so would serve no range
+    response = send_file(handle, mimetype=PARQUET, as_attachment=True, download_name="cells.parquet", etag=False,
+                         last_modified=g.get("last_modified"), conditional=False)
+    response.content_length = size
+    if g.get("etag"):
+        response.set_etag(g.etag)  # If-Range compares with it
+    # Range: 206 with Content-Range; 416 (Content-Range: bytes */size) when none of it is in the file
+    return response.make_conditional(request, accept_ranges=True, complete_length=size)
 
 
 @blp.route("/datapackage.json")
