@@ -223,18 +223,16 @@ def csv_chunks(resource: Resource, year: int | None = None,
         yield buffer.getvalue()
 
 
-def ndjson_records(resource: Resource, chunks: Iterable[list[tuple]]) -> Iterator[dict]:
-    """The rows as records named by the resource's fields (what its NDJSON lines hold):
+def ndjson_records(resource: Resource, chunks: Iterable[list[tuple]]) -> Iterator[list[dict]]:
+    """Chunks of rows as records named by the resource's fields (what its NDJSON lines hold):
     a number an exact JSON number, a date or time as the CSV prints it."""
     names = [f.name for f in resource.fields]
     numbers = {i for i, f in enumerate(resource.fields) if f.type == "number"}
     times = {i for i, f in enumerate(resource.fields) if f.type in ("date", "datetime")}
     for chunk in chunks:
-        for row in chunk:
-            if numbers or times:
-                row = [None if v is None else Fragment(v) if i in numbers else _text(v) if i in times else v
-                       for i, v in enumerate(row)]
-            yield dict(zip(names, row, strict=True))
+        yield [dict(zip(names, row if not (numbers or times) else [
+            None if v is None else Fragment(v) if i in numbers else _text(v) if i in times else v
+            for i, v in enumerate(row)], strict=True)) for row in chunk]
 
 
 def datapackage(path: Callable[[str], str]) -> dict:

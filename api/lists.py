@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -172,30 +171,27 @@ def _flat(record: dict, prefix: str = "") -> dict:
     return out
 
 
-def csv_rows(records: Iterable[dict], columns: list[str], bom: bool = False) -> Iterator[bytes]:
-    """``records`` as UTF-8 CSV (header first), a piece of about ``streaming.CHUNK_ROWS`` rows at a time."""
+def csv_rows(pieces: Iterable[list[dict]], columns: list[str], bom: bool = False) -> Iterator[bytes]:
+    """The records as UTF-8 CSV (header first), a piece of body per list of records."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\r\n")
     if bom:
         buffer.write("\ufeff")
     writer.writeheader()
-    records = iter(records)
-    while True:
-        piece = list(itertools.islice(records, streaming.CHUNK_ROWS))
+    for piece in pieces:
         writer.writerows(map(_flat, piece))
-        if buffer.tell():
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-        if not piece:
-            return
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():  # no records: the header
+        yield buffer.getvalue().encode()
 
 
-def csv_response(records: Iterable[dict], columns: list[str], bom: bool, headers: dict) -> Response:
-    """The records as CSV, streamed (written as they come)."""
-    return streaming.streamed(csv_rows(records, columns, bom), "text/csv; charset=utf-8", headers)
+def csv_response(pieces: Iterable[list[dict]], columns: list[str], bom: bool, headers: dict) -> Response:
+    """Lists of records as CSV, streamed (each written as it comes)."""
+    return streaming.streamed(csv_rows(pieces, columns, bom), "text/csv; charset=utf-8", headers)
 
 
-def ndjson_response(records: Iterable[dict], headers: dict) -> Response:
-    """The records as NDJSON (one JSON object a line, as in the JSON page), streamed."""
-    return streaming.streamed(streaming.ndjson_lines(records), streaming.NDJSON, headers)
+def ndjson_response(pieces: Iterable[list[dict]], headers: dict) -> Response:
+    """Lists of records as NDJSON (one JSON object a line, as in the JSON page), streamed."""
+    return streaming.streamed(streaming.ndjson_lines(pieces), streaming.NDJSON, headers)

@@ -25,7 +25,8 @@ from api.limits import lift_query_limit
 from models import database
 from models.decimals import json_default
 
-CHUNK_ROWS = 2000  # rows a fetch; a written piece of body holds about this many
+CHUNK_ROWS = 2000  # rows a fetch; a written piece of body holds as many
+FIRST_ROWS = 200  # the first fetch: small, so the first piece is written at once
 NDJSON = "application/x-ndjson"
 
 
@@ -42,7 +43,7 @@ def chunks(query, size: int | None = None) -> Iterator[list]:
         cursor = database.execute(query)
     wrapper = query._get_cursor_wrapper(cursor)  # peewee's own conversion of a row (Decimals, models …)
     try:
-        while batch := cursor.fetchmany(size):
+        while batch := cursor.fetchmany(min(FIRST_ROWS, size) if not wrapper.initialized else size):
             if not wrapper.initialized:
                 wrapper.initialize()  # after the first fetch: a named cursor has no description before
                 wrapper.initialized = True
@@ -65,14 +66,14 @@ def started(pieces: Iterator) -> Iterator:
     return pieces if first is None else itertools.chain([first], pieces)
 
 
-def ndjson_lines(records: Iterable[dict]) -> Iterator[bytes]:
+def ndjson_lines(pieces: Iterable[list[dict]]) -> Iterator[bytes]:
     """One JSON object a line (numbers exact, as the JSON list writes them), a piece of
-    about ``CHUNK_ROWS`` lines at a time."""
+    body per list of records."""
     dump = orjson.dumps
     options = orjson.OPT_NAIVE_UTC | orjson.OPT_APPEND_NEWLINE
-    records = iter(records)
-    while piece := list(itertools.islice(records, CHUNK_ROWS)):
-        yield b"".join(dump(record, default=json_default, option=options) for record in piece)
+    for piece in pieces:
+        if piece:
+            yield b"".join(dump(record, default=json_default, option=options) for record in piece)
 
 
 def streamed(body: Iterator[bytes], content_type: str, headers: dict | None = None) -> Response:
@@ -130,7 +131,7 @@ class RequestBody:
                 self._end()
 
 
-def records_of(chunked_rows: Iterable[list], records: Callable[[list], list[dict]]) -> Iterator[dict]:
+def records_of(chunked_rows: Iterable[list], records: Callable[[list], list[dict]]) -> Iterator[list[dict]]:
     """Records made a chunk of rows at a time (``records`` may fetch what a chunk shares at once)."""
     for rows in chunked_rows:
-        yield from records(rows)
+        yield records(rows)
