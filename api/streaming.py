@@ -11,6 +11,7 @@ On SQLite the rows come from the statement as it steps (the driver holds one chu
 on PostgreSQL from a server-side cursor (``DECLARE … CURSOR``), ``CHUNK_ROWS`` a fetch."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -32,24 +33,45 @@ NDJSON = "application/x-ndjson"
 
 def chunks(query, size: int | None = None) -> Iterator[list]:
     """The rows of ``query`` as peewee gives them (dicts, tuples or models), in lists of
-    at most ``size``, read from the database as they are taken."""
+    at most ``size`` (the first of ``FIRST_ROWS``), read from the database as they are taken."""
     size = size or CHUNK_ROWS
-    db = database.obj
-    if isinstance(db, PostgresqlDatabase) and database.in_transaction():
-        sql, params = query.sql()
-        cursor = db.connection().cursor(name=f"ogi_{uuid.uuid4().hex}")  # server-side: rows stay there
-        cursor.execute(sql, params)
-    else:  # SQLite steps the statement as rows are fetched
-        cursor = database.execute(query)
+    if isinstance(database.obj, PostgresqlDatabase) and database.in_transaction():
+        yield from _server_side(query, size)
+        return
+    cursor = database.execute(query)  # SQLite steps the statement as rows are fetched
     wrapper = query._get_cursor_wrapper(cursor)  # peewee's own conversion of a row (Decimals, models …)
     try:
-        while batch := cursor.fetchmany(min(FIRST_ROWS, size) if not wrapper.initialized else size):
-            if not wrapper.initialized:
-                wrapper.initialize()  # after the first fetch: a named cursor has no description before
-                wrapper.initialized = True
-            yield [wrapper.process_row(row) for row in batch]
+        while batch := cursor.fetchmany(size if wrapper.initialized else min(FIRST_ROWS, size)):
+            yield _converted(wrapper, batch)
     finally:
         cursor.close()
+
+
+def _server_side(query, size: int) -> Iterator[list]:
+    """PostgreSQL: the rows stay on the server (``DECLARE … CURSOR`` in the request's
+    transaction) and come ``size`` a ``FETCH``."""
+    sql, params = query.sql()
+    name = f"ogi_{uuid.uuid4().hex}"
+    cursor = database.execute_sql(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params)
+    wrapper = query._get_cursor_wrapper(cursor)
+    try:
+        while True:
+            cursor.execute(f"FETCH FORWARD {size if wrapper.initialized else min(FIRST_ROWS, size)} FROM {name}")
+            batch = cursor.fetchall()
+            if not batch:
+                return
+            yield _converted(wrapper, batch)
+    finally:
+        with contextlib.suppress(Exception):  # a transaction that failed took the cursor with it
+            cursor.execute(f"CLOSE {name}")
+        cursor.close()
+
+
+def _converted(wrapper, batch: list) -> list:
+    if not wrapper.initialized:
+        wrapper.initialize()  # from the description of the statement that gave the rows
+        wrapper.initialized = True
+    return [wrapper.process_row(row) for row in batch]
 
 
 def started(pieces: Iterator) -> Iterator:
