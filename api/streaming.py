@@ -129,29 +129,36 @@ class RequestBody:
         return self.running
 
     def _run(self) -> Iterator[bytes]:
-        with self.app_context, self.request_context:  # popped at the end: the request's teardown runs then
-            try:
-                for piece in self.body:
-                    yield piece
-                    if heartbeat:
-                        heartbeat()
-            finally:
-                self._end()
+        try:
+            while True:
+                # the request's context around the making of each piece, not held between two:
+                # a body left half made (a client gone, a test) ends cleanly whenever it is closed
+                with self.app_context, self.request_context:
+                    piece = next(self.body, None)
+                if piece is None:
+                    return
+                yield piece
+                if heartbeat:
+                    heartbeat()
+        finally:
+            self._end()
 
     def _end(self) -> None:
+        """The request ends: its teardown (snapshot ended, connection closed) runs as its
+        context is popped, the body no longer holding it."""
+        if self.ended:
+            return
         self.ended = True
-        release_for_body()
-        close = getattr(self.body, "close", None)
-        if close:
-            close()
+        with self.app_context, self.request_context:
+            release_for_body()
+            close = getattr(self.body, "close", None)
+            if close:
+                close()
 
     def close(self) -> None:
         if self.running is not None:
             self.running.close()
-        if not self.ended:  # never begun: the request ends now
-            with self.app_context, self.request_context:
-                self._end()
-
+        self._end()  # never begun (HEAD): the request ends now
 
 def records_of(chunked_rows: Iterable[list], records: Callable[[list], list[dict]]) -> Iterator[list[dict]]:
     """Records made a chunk of rows at a time (``records`` may fetch what a chunk shares at once)."""
