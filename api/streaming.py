@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 
 import orjson
@@ -125,8 +126,9 @@ class RequestBody:
         hold_for_body()
 
     def __iter__(self) -> Iterator[bytes]:
-        self.running = self._run()
-        return self.running
+        running = self._run()
+        self.running = weakref.ref(running)  # not a cycle: a body dropped unclosed ends as it is freed
+        return running
 
     def _run(self) -> Iterator[bytes]:
         try:
@@ -156,8 +158,9 @@ class RequestBody:
                 close()
 
     def close(self) -> None:
-        if self.running is not None:
-            self.running.close()
+        running = self.running() if self.running else None
+        if running is not None:
+            running.close()
         self._end()  # never begun (HEAD): the request ends now
 
 def records_of(chunked_rows: Iterable[list], records: Callable[[list], list[dict]]) -> Iterator[list[dict]]:
