@@ -126,7 +126,7 @@ def init_db(app: Flask) -> None:
 
     @app.teardown_appcontext
     def close(_exc):
-        if not keep_open and not database.is_closed():
+        if not keep_open and not database.is_closed() and not caching.body_streaming():  # a body ends it
             database.close()
 
 

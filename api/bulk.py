@@ -1,5 +1,5 @@
-"""Bulk files: the current data as CSV resources, a Frictionless data package that
-describes them, and the cells as Parquet.
+"""Bulk files: the current data as CSV (and NDJSON) resources, a Frictionless data
+package that describes them, and the cells as Parquet.
 
 One registry (``RESOURCES``) says each resource's fields (name, type, meaning, the
 expression it is read from) and keys; the CSV writer, the Parquet writer and the
@@ -12,21 +12,24 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
+from orjson import Fragment
 from peewee import Field as Column
 
 from api.filters import COLUMN_KEYS, ROW_KEYS, TABLE_KEYS
 from loaders.records import RULES, STATUSES
-from models import Agency, Cell, Finding, Report
+from models import Agency, Cell, Finding, Report, database
 from models.codebook import LAYOUTS
-from models.decimals import FRACTION_DIGITS, plain, to_decimal
+from models.decimals import plain, to_decimal
 
 CHUNK = 10_000
+FIRST_CHUNK = 1000  # a small first query: a streamed file starts at once
 LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
            "path": "https://creativecommons.org/licenses/by/4.0/"}
 NAME = "ogi-annual-reports"
@@ -44,6 +47,7 @@ class BulkField:
     expr: Column
     required: bool = False
     enum: tuple[str, ...] | None = None
+    parquet_text: bool = False  # Parquet also holds the number's exact text, as ``NAME_text``
 
 
 @dataclass(frozen=True)
@@ -57,20 +61,33 @@ class Resource:
     joins: Callable = lambda q: q
     by_year: bool = True  # whether its rows belong to a report, so can be chosen by year
 
-    def rows(self, year: int | None = None) -> Iterator[tuple]:
-        """Every row (of reports on ``year``, if given), in id order, read CHUNK at a time."""
+    def chunks(self, year: int | None = None) -> Iterator[list[tuple]]:
+        """Every row (of reports on ``year``, if given), in id order, a chunk at a time
+        (``FIRST_CHUNK`` rows, then ``CHUNK``), each chunk one short query (keyset
+        paging by id). A number is its exact text (``plain``), a date or time a
+        ``date`` or ``datetime``."""
         key = self.model._meta.primary_key
-        last = 0
+        convert = [(i, _number_text if f.type == "number" else f.expr.python_value)
+                   for i, f in enumerate(self.fields) if f.type in ("number", "date", "datetime", "boolean")]
+        last, size = 0, min(FIRST_CHUNK, CHUNK)
         while True:
             query = self.joins(self.model.select(key, *[f.expr for f in self.fields]))
-            if year is not None:
-                query = query.where(Report.year == year)
-            chunk = list(query.where(key > last).order_by(key).limit(CHUNK).tuples())
-            for row in chunk:
-                yield row[1:]
-            if len(chunk) < CHUNK:
+            if year is not None:  # year + 0: not by the year's index, which would sort all its rows for each chunk
+                query = query.where(Report.year + 0 == year)
+            # the driver's values, not peewee's conversion of every column: a few are converted, faster
+            cursor = database.execute(query.where(key > last).order_by(key).limit(size))
+            chunk = cursor.fetchall()
+            cursor.close()
+            if chunk:
+                yield [_converted(row, convert) for row in chunk]
+            if len(chunk) < size:
                 return
-            last = chunk[-1][0]
+            last, size = chunk[-1][0], CHUNK
+
+    def rows(self, year: int | None = None) -> Iterator[tuple]:
+        """Every row (of reports on ``year``, if given), in id order, read a chunk at a time."""
+        for chunk in self.chunks(year):
+            yield from chunk
 
     def schema(self) -> dict:
         fields = []
@@ -84,6 +101,27 @@ class Resource:
         if self.foreign_keys:
             schema["foreignKeys"] = self.foreign_keys
         return schema
+
+
+def _converted(row: tuple, convert: list) -> tuple:
+    if not convert:
+        return row[1:]
+    values = list(row[1:])
+    for i, to_python in convert:
+        if values[i] is not None:
+            values[i] = to_python(values[i])
+    return tuple(values)
+
+
+def _number_text(value) -> str:
+    """A number as the bulk files print it (``plain``: every digit, no trailing zeros
+    after the point, no exponent), from what the driver gives: SQLite's text, written
+    out in full (``storage_text``), is trimmed as it is; anything else goes through a Decimal."""
+    if isinstance(value, str) and value.isascii() and "e" not in value.lower() and value.lstrip("-")[:1].isdigit():
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        return "0" if value in ("-0", "") else value
+    return plain(to_decimal(value))
 
 
 def _current(query):
@@ -124,7 +162,8 @@ RESOURCES = {r.name: r for r in [
         BulkField("table", "string", "Table key (codebook).", Cell.table_key, True, tuple(TABLE_KEYS)),
         BulkField("row", "string", "Row key (codebook).", Cell.row_key, True, tuple(ROW_KEYS)),
         BulkField("column", "string", "Column key (codebook).", Cell.column_key, True, tuple(COLUMN_KEYS)),
-        BulkField("value", "number", "The number printed; empty when none was (see status).", Cell.value),
+        BulkField("value", "number", "The number printed; empty when none was (see status).", Cell.value,
+                  parquet_text=True),
         BulkField("raw", "string", "The text printed in the cell.", Cell.raw),
         BulkField("status", "string", "reported, blank, placeholder, ambiguous, missing, invalid, split, ocr (a "
                   "number read by OCR from a page image) or illegible (printed in a page image, not read with "
@@ -168,18 +207,32 @@ def _text(value) -> str:
     return str(value)
 
 
-def csv_chunks(resource: Resource, year: int | None = None, rows_per_chunk: int = 2000) -> Iterator[str]:
-    """The resource as UTF-8 CSV text (header first), a few thousand rows at a time."""
+def csv_chunks(resource: Resource, year: int | None = None,
+               chunks: Iterable[list[tuple]] | None = None) -> Iterator[str]:
+    """The resource as UTF-8 CSV text (header first), a piece per chunk of rows (its
+    ``chunks``, if given, else read now)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([f.name for f in resource.fields])
-    for i, row in enumerate(resource.rows(year), 1):
-        writer.writerow([_text(v) for v in row])
-        if i % rows_per_chunk == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    for chunk in resource.chunks(year) if chunks is None else chunks:
+        writer.writerows([[_text(v) for v in row] for row in chunk])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def ndjson_records(resource: Resource, chunks: Iterable[list[tuple]]) -> Iterator[list[dict]]:
+    """Chunks of rows as records named by the resource's fields (what its NDJSON lines hold):
+    a number an exact JSON number, a date or time as the CSV prints it."""
+    names = [f.name for f in resource.fields]
+    numbers = {i for i, f in enumerate(resource.fields) if f.type == "number"}
+    times = {i for i, f in enumerate(resource.fields) if f.type in ("date", "datetime")}
+    for chunk in chunks:
+        yield [dict(zip(names, row if not (numbers or times) else [
+            None if v is None else Fragment(v) if i in numbers else _text(v) if i in times else v
+            for i, v in enumerate(row)], strict=True)) for row in chunk]
 
 
 def datapackage(path: Callable[[str], str]) -> dict:
@@ -196,16 +249,18 @@ def datapackage(path: Callable[[str], str]) -> dict:
 
 
 def write_parquet(resource: Resource, target: Path) -> None:
-    """The resource as a Parquet file (numbers as exact decimals, decimal128(38, 10): a cell
-    value has at most 15 digits before the point and 10 after), a row group per chunk;
-    written beside ``target`` and moved into place, so a reader never sees half a file."""
-    import pyarrow as pa
+    """The resource as a Parquet file, a row group per chunk; written beside ``target``
+    and moved into place, so a reader never sees half a file.
+
+    A number is a float64 (pandas, R and every Parquet reader see a numeric column)
+    holding the printed number exactly: a value is written only when the float's shortest
+    form is that number, digit for digit (every count, and every amount of at most 15
+    significant digits); one that a float64 cannot hold is null there, never a nearby
+    number. A field marked ``parquet_text`` (the cells' ``value``) also has its exact
+    text beside it, as the CSV prints it (``value_text``), for every number."""
     import pyarrow.parquet as pq
 
-    types = {"integer": pa.int64(), "string": pa.string(), "number": pa.decimal128(38, FRACTION_DIGITS),
-             "boolean": pa.bool_(), "date": pa.date32(), "datetime": pa.timestamp("s", tz="UTC")}
-    schema = pa.schema([pa.field(f.name, types[f.type], nullable=not f.required,
-                                 metadata={"description": f.description}) for f in resource.fields])
+    schema = parquet_schema(resource)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
     os.close(handle)
@@ -225,15 +280,44 @@ def write_parquet(resource: Resource, target: Path) -> None:
             os.remove(temporary)
 
 
+def parquet_schema(resource: Resource):
+    import pyarrow as pa
+
+    types = {"integer": pa.int64(), "string": pa.string(), "number": pa.float64(), "boolean": pa.bool_(),
+             "date": pa.date32(), "datetime": pa.timestamp("s", tz="UTC")}
+    fields = []
+    for f in resource.fields:
+        described = f.description
+        if f.type == "number":
+            described += " (float64, exact: null when a float64 cannot hold every printed digit"
+            described += f"; {f.name}_text has them all)" if f.parquet_text else ")"
+        fields.append(pa.field(f.name, types[f.type], nullable=not f.required, metadata={"description": described}))
+        if f.parquet_text:
+            fields.append(pa.field(f"{f.name}_text", pa.string(), metadata={
+                "description": f"{f.name} exactly, as the CSV prints it (every digit, no exponent); empty when none"}))
+    return pa.schema(fields)
+
+
+@lru_cache(maxsize=1 << 16)  # most values recur
+def exact_float(text: str) -> float | None:
+    """The number printed as ``text`` as a float64, when the float's shortest form is the
+    same number (so a reader prints the digits printed), else None."""
+    number = float(text)
+    return number if Decimal(repr(number)) == Decimal(text) else None
+
+
 def _table(rows: list[tuple], schema, resource: Resource):
     import pyarrow as pa
 
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in resource.fields]
     prepared = []
     for f, values in zip(resource.fields, columns, strict=True):
-        if f.type == "number":
-            values = [None if v is None else v if isinstance(v, Decimal) else to_decimal(v) for v in values]
-        elif f.type == "string":
+        if f.type == "number":  # each its exact text (Resource.chunks)
+            prepared.append([None if v is None else exact_float(v) for v in values])
+            if f.parquet_text:
+                prepared.append(list(values))
+            continue
+        if f.type == "string":
             values = [None if v is None else str(v) for v in values]
         prepared.append(values)
     return pa.Table.from_arrays([pa.array(v, type=schema.field(i).type) for i, v in enumerate(prepared)],

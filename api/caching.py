@@ -4,9 +4,9 @@ unchanged answer costs one key lookup and a 304.
 
 An ETag names one body: a GET reads the data version and everything it answers in
 one snapshot (``begin_snapshot``: a read-only transaction from before the ETag is made
-until the response is sent, a streamed one included), so a load committing meanwhile
-changes neither, and a list's ``meta.total`` is counted in the snapshot its page is
-read from."""
+until the response is sent, a streamed one included: ``hold_for_body``), so a load
+committing meanwhile changes neither, and a list's ``meta.total`` is counted in the
+snapshot its page is read from."""
 from __future__ import annotations
 
 import hashlib
@@ -34,9 +34,28 @@ def begin_snapshot() -> None:
     g.snapshot.__enter__()
 
 
+def hold_for_body() -> None:
+    """The response's body is streamed: the request's snapshot (and its connection)
+    stay until the body is made (``api.streaming.RequestBody``), though Flask tears the
+    request down when the view returns."""
+    g.body_streaming = True
+
+
+def release_for_body() -> None:
+    g.body_streaming = False
+
+
+def body_streaming() -> bool:
+    """Whether a streamed body still holds the request's snapshot and connection."""
+    return g.get("body_streaming", False)
+
+
 def end_snapshot() -> None:
     """End the request's read-only transaction, if it has one: rolled back (it wrote
-    nothing), whatever state an error left it in."""
+    nothing), whatever state an error left it in. Not while a streamed body still reads
+    in it (``hold_for_body``): that body ends it."""
+    if body_streaming():
+        return
     snapshot = g.pop("snapshot", None)
     if snapshot is None or database.is_closed() or not database.in_transaction():
         return

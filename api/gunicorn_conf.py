@@ -54,6 +54,8 @@ def post_worker_init(worker):
     """Start the worker's parse server now (uploads are parsed in a child process under
     time and memory limits, forked from it), so the first upload does not wait for the
     parsers to be imported."""
+    from api import streaming
     from loaders.bounded import prepare
 
     prepare()
+    streaming.heartbeat = worker.notify  # a long streamed body keeps its worker alive

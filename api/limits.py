@@ -1,6 +1,11 @@
 """Limits: requests per client (flask-limiter, with RateLimit headers and a 429
 problem) and time per query (PostgreSQL's statement_timeout; a progress handler on
-SQLite), so that no request can hold a worker for long."""
+SQLite), so that no request can hold a worker for long.
+
+A streamed body (CSV, NDJSON, the bulk files) is bound by the limit until its first
+rows are read; then the limit is lifted for the rest of the request
+(``lift_query_limit``): its size is bounded by what it may hold (a list's ``limit``,
+the bulk files' rows), not by the time a client takes to read it."""
 from __future__ import annotations
 
 import os
@@ -9,8 +14,10 @@ import time
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from peewee import PostgresqlDatabase
 
 from api.observability import NO_DATABASE
+from models import database
 
 
 def init_app(app: Flask) -> None:
@@ -40,18 +47,30 @@ def retry_after_only_when_limited(response):
 
 
 class SqliteDeadline:
-    """Interrupts a SQLite query that runs past the request's deadline."""
+    """Interrupts a SQLite query that runs past the request's deadline (each connection
+    its own, so threads do not share one)."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.deadline = float("inf")
 
     def start(self, connection) -> None:
-        self.deadline = time.monotonic() + self.seconds
-        connection.set_progress_handler(self.check, 10_000)
+        deadline = time.monotonic() + self.seconds
+        # non-zero interrupts the query
+        connection.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
 
-    def check(self) -> int:
-        return 1 if time.monotonic() > self.deadline else 0  # non-zero interrupts the query
+
+def lift_query_limit() -> None:
+    """No time limit on this request's queries from now on (a streamed body, once its
+    first rows are read): on SQLite the connection's progress handler is removed (the
+    next request sets its own); on PostgreSQL ``SET LOCAL statement_timeout = 0``, for
+    the rest of the request's transaction."""
+    if database.is_closed():
+        return
+    if isinstance(database.obj, PostgresqlDatabase):
+        if database.in_transaction():
+            database.execute_sql("SET LOCAL statement_timeout = 0")
+    else:
+        database.connection().set_progress_handler(None, 0)
 
 
 def timed_out(error: Exception) -> bool:

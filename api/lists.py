@@ -1,35 +1,44 @@
 """List responses: ``{"data": [...], "meta": {total, limit, offset, next}}`` with RFC 8288
-``Link`` headers, or the same page as CSV (``format=csv`` or ``Accept: text/csv``),
-streamed, UTF-8, with a BOM for Excel on ``bom=1``."""
+``Link`` headers, or the same records streamed as CSV (``format=csv`` or ``Accept:
+text/csv``; UTF-8, with a BOM for Excel on ``bom=1``) or NDJSON (``format=ndjson`` or
+``Accept: application/x-ndjson``: one JSON object a line, as the JSON page's records).
+A streamed form reads its rows a chunk at a time and writes them as they come
+(``api.streaming``), so it may ask for up to ``STREAM_MAX_LIMIT`` records at once; a
+JSON page holds at most ``MAX_LIMIT``."""
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import marshmallow as ma
 import orjson
-from flask import Response, request, stream_with_context
+from flask import Response, request
 from flask_smorest import abort
 from marshmallow import Schema, fields
 
+from api import streaming
 from api.paging import Walk, project
 from models.decimals import json_default, plain
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+STREAM_MAX_LIMIT = 1_000_000  # records one CSV or NDJSON answer may hold (streamed)
+STREAMED = {"csv": "text/csv", "ndjson": streaming.NDJSON}  # format: media type
 
 
 def list_fields(sortable: Iterable[str], jsonstat: bool = False) -> dict[str, ma.fields.Field]:
     """The paging, sorting and format parameters every list endpoint takes (with
     ``jsonstat``: the format ``jsonstat`` too)."""
     sortable = list(sortable)
-    formats = ["json", "csv", "jsonstat"] if jsonstat else ["json", "csv"]
+    formats = ["json", "csv", "ndjson", "jsonstat"] if jsonstat else ["json", "csv", "ndjson"]
     return {
-        "limit": fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
-                                metadata={"description": f"Records per page (default {DEFAULT_LIMIT}, "
-                                                         f"at most {MAX_LIMIT})."}),
+        "limit": fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, STREAM_MAX_LIMIT),
+                                metadata={"description": f"Records per page (default {DEFAULT_LIMIT}). A JSON page "
+                                          f"holds at most {MAX_LIMIT:,} (a larger limit gives pages of {MAX_LIMIT:,}: "
+                                          f"meta.limit says so); CSV and NDJSON are streamed and take up to "
+                                          f"{STREAM_MAX_LIMIT:,}."}),
         "offset": fields.Integer(validate=ma.validate.Range(0, 2**31 - 1), metadata={"description": (
             "Records to skip (offset paging, kept for compatibility; default 0). Without offset and sort a "
             "list pages by cursor: see cursor.")}),
@@ -38,8 +47,10 @@ def list_fields(sortable: Iterable[str], jsonstat: bool = False) -> dict[str, ma
                            + ", ".join(sortable) + ".",
             "pattern": f"^-?({'|'.join(sortable)})(,-?({'|'.join(sortable)}))*$"}),
         "format": fields.String(validate=ma.validate.OneOf(formats), metadata={"description": (
-            "json (default), csv" + (" or jsonstat (a JSON-stat 2.0 dataset of the page)" if jsonstat else "")
-            + "; Accept: text/csv also asks for CSV.")}),
+            "json (default), csv, ndjson (one JSON object a line)"
+            + (" or jsonstat (a JSON-stat 2.0 dataset of the page)" if jsonstat else "")
+            + "; Accept: text/csv or application/x-ndjson also asks for CSV or NDJSON. CSV and NDJSON are "
+              "streamed: the first records come at once, however many are asked for.")}),
         "bom": fields.Boolean(load_default=False,
                               metadata={"description": "With CSV: start with a UTF-8 byte-order mark (for Excel)."}),
     }
@@ -95,11 +106,16 @@ def refuse_ungrouped_sort(args: dict, columns: dict) -> None:
                   invalid_params=[{"name": "sort", "reason": f"{name!r} is not in group_by"}])
 
 
-def wants_csv(args: dict) -> bool:
+def list_format(args: dict) -> str:
+    """The form asked for: ``format=``, else the best of ``Accept`` (JSON when none fits)."""
     if args.get("format"):
-        return args["format"] == "csv"
-    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
-    return best == "text/csv"
+        return args["format"]
+    best = request.accept_mimetypes.best_match(["application/json", *STREAMED.values()])
+    return next((name for name, media in STREAMED.items() if media == best), "json")
+
+
+def wants_csv(args: dict) -> bool:
+    return list_format(args) == "csv"
 
 
 def _page_url(offset: int | None = None, cursor: str | None = None) -> str:
@@ -111,36 +127,52 @@ def _page_url(offset: int | None = None, cursor: str | None = None) -> str:
 def respond(query, args: dict, records: Callable[[list], list[dict]], csv_columns: list[str],
             total: int | None = None, jsonstat: Callable[[list[dict], dict], dict] | None = None,
             walk: Walk | None = None):
-    """One page of ``query`` as the list envelope (JSON) or CSV; ``records`` turns the
-    page's rows into records (in one go, so it can fetch what they share at once).
+    """One page of ``query`` as the list envelope (JSON), or streamed as CSV or NDJSON;
+    ``records`` turns rows into records (a page, or a streamed chunk, in one go, so it can
+    fetch what they share at once).
     ``total``, when the caller knows it more cheaply, saves counting the query;
     ``jsonstat`` makes the page and its meta a JSON-stat dataset (``format=jsonstat``).
     ``walk`` (``api.paging``): the page of a cursor walk, or None for offset paging.
-    A dict row's keys that start with ``_`` (a key column) are not served."""
-    limit = args["limit"]
+    A dict row's keys that start with ``_`` (a key column) are not served.
+
+    CSV and NDJSON stream up to ``STREAM_MAX_LIMIT`` rows of one snapshot in one
+    response; their next page (past the limit) is by offset, or, in a walk, by the
+    cursor given (the rows after it, of the walk's snapshot)."""
+    form = list_format(args)
+    limit = args["limit"] if form in STREAMED else min(args["limit"], MAX_LIMIT)
+    names = args.get("fields")
+    if names and form == "jsonstat":
+        abort(400, message="fields does not apply to format=jsonstat (a dataset has its dimensions)",
+              invalid_params=[{"name": "fields", "reason": "not with format=jsonstat"}])
     if total is None:
         total = query.order_by().count()
+    keyset = walk is not None and walk.walker.order
+    offset = walk.offset if walk is not None else args.get("offset") or 0
+    if form in STREAMED:  # the rows read and written a chunk at a time, the first chunk now
+        page_query = walk.page(query, args).limit(limit) if keyset else query.limit(limit).offset(offset)
+        has_next = offset + limit < total and not keyset
+        links = [f'<{_page_url(0)}>; rel="first"'] + (
+            [f'<{_page_url(offset + limit)}>; rel="next"'] if has_next and walk is None else [])
+        headers = {"Link": ", ".join(links), "X-Total-Count": str(total)}
+        rows = streaming.started(streaming.chunks(page_query))
+
+        def shaped(chunk: list) -> list[dict]:
+            return project(records(_unkeyed(chunk)), names)
+
+        if form == "csv":
+            return csv_response(streaming.records_of(rows, shaped), names or csv_columns, args.get("bom"), headers)
+        return ndjson_response(streaming.records_of(rows, shaped), headers)
     cursor = None
-    if walk is not None and walk.walker.order:  # keyset: one row more tells whether there is a next page
-        offset = walk.offset
+    if keyset:  # one row more tells whether there is a next page
         rows = list(walk.page(query, args).limit(limit + 1))
         has_next = len(rows) > limit
         rows = rows[:limit]
     else:
-        offset = walk.offset if walk is not None else args.get("offset") or 0
         rows = list(query.limit(limit).offset(offset))
         has_next = offset + limit < total
     if walk is not None and has_next and rows:
         cursor = walk.next(rows[-1], len(rows))
-    for row in rows:
-        if isinstance(row, dict):
-            for name in [k for k in row if k.startswith("_")]:
-                del row[name]
-    names = args.get("fields")
-    if names and args.get("format") == "jsonstat":
-        abort(400, message="fields does not apply to format=jsonstat (a dataset has its dimensions)",
-              invalid_params=[{"name": "fields", "reason": "not with format=jsonstat"}])
-    page = project(records(rows), names)
+    page = project(records(_unkeyed(rows)), names)
     next_url = (_page_url(cursor=cursor) if cursor else None) if walk is not None else \
         (_page_url(offset + limit) if has_next else None)
     links = [f'<{_page_url(0 if walk is None else None)}>; rel="first"']
@@ -149,12 +181,19 @@ def respond(query, args: dict, records: Callable[[list], list[dict]], csv_column
     if next_url:
         links.append(f'<{next_url}>; rel="next"')
     headers = {"Link": ", ".join(links), "X-Total-Count": str(total)}
-    if wants_csv(args):
-        return csv_response(page, names or csv_columns, args.get("bom"), headers)
     meta = {"total": total, "limit": limit, "offset": offset, "next": next_url}
     if jsonstat and args.get("format") == "jsonstat":
         return json_response(jsonstat(page, meta), headers)
     return json_response({"data": page, "meta": meta}, headers)
+
+
+def _unkeyed(rows: list) -> list:
+    """Rows without their key columns (a dict row's keys that start with ``_``)."""
+    for row in rows:
+        if isinstance(row, dict):
+            for name in [k for k in row if k.startswith("_")]:
+                del row[name]
+    return rows
 
 
 def json_response(body, headers: dict | None = None, status: int = 200) -> Response:
@@ -181,21 +220,27 @@ def _flat(record: dict, prefix: str = "") -> dict:
     return out
 
 
-def csv_response(records: Iterable[dict], columns: list[str], bom: bool, headers: dict) -> Response:
-    def rows():
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\r\n")
-        yield ("\ufeff" if bom else "")
-        writer.writeheader()
-        for i, record in enumerate(records, start=1):
-            writer.writerow(_flat(record))
-            if i % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(rows()), mimetype="text/csv", headers=headers,
-                    content_type="text/csv; charset=utf-8")
+def csv_rows(pieces: Iterable[list[dict]], columns: list[str], bom: bool = False) -> Iterator[bytes]:
+    """The records as UTF-8 CSV (header first), a piece of body per list of records."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, extrasaction="ignore", lineterminator="\r\n")
+    if bom:
+        buffer.write("\ufeff")
+    writer.writeheader()
+    for piece in pieces:
+        writer.writerows(map(_flat, piece))
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():  # no records: the header
+        yield buffer.getvalue().encode()
 
 
+def csv_response(pieces: Iterable[list[dict]], columns: list[str], bom: bool, headers: dict) -> Response:
+    """Lists of records as CSV, streamed (each written as it comes)."""
+    return streaming.streamed(csv_rows(pieces, columns, bom), "text/csv; charset=utf-8", headers)
+
+
+def ndjson_response(pieces: Iterable[list[dict]], headers: dict) -> Response:
+    """Lists of records as NDJSON (one JSON object a line, as in the JSON page), streamed."""
+    return streaming.streamed(streaming.ndjson_lines(pieces), streaming.NDJSON, headers)

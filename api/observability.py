@@ -4,7 +4,9 @@
 database answers and takes writes, or 503 problem+json (a read-only database is told
 apart: see ``readyz``). Every request gets an id (an incoming
 ``X-Request-ID`` is kept when it is reasonable, else a new one), returned in the
-response and written in its log line."""
+response and written in its log line. A streamed body is logged once it has been
+sent, with its bytes and the time to its first byte; it is never made to be measured
+(for a HEAD request none is made)."""
 from __future__ import annotations
 
 import json
@@ -13,6 +15,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from urllib.parse import unquote_plus
 
 from flask import Flask, Response, g, request
@@ -101,6 +104,33 @@ def refused_write(error: Exception) -> Response | None:
     return problem(503, f"the database takes no writes now: {refused or error}", headers={"Retry-After": "60"})
 
 
+def log_request(fields: dict, started: float, size: int | None, first_byte: float | None = None) -> None:
+    fields = {**fields, "duration_ms": round((time.perf_counter() - started) * 1000, 2), "bytes": size}
+    if first_byte is not None:
+        fields["first_byte_ms"] = round((first_byte - started) * 1000, 2)
+    log.info("request", extra={"fields": fields})
+
+
+class CountedBody:
+    """A streamed body passed through as it is made, its bytes counted (and when the
+    first went); closing it closes the body it wraps."""
+
+    def __init__(self, body: Iterable):
+        self.body, self.bytes, self.first_byte = body, 0, None
+
+    def __iter__(self) -> Iterator:
+        for piece in self.body:
+            if self.first_byte is None:
+                self.first_byte = time.perf_counter()
+            self.bytes += len(piece.encode() if isinstance(piece, str) else piece)
+            yield piece
+
+    def close(self) -> None:
+        close = getattr(self.body, "close", None)
+        if close:
+            close()
+
+
 def init_app(app: Flask) -> None:
     configure_logging()
 
@@ -113,12 +143,20 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        log.info("request", extra={"fields": {
-            "request_id": g.get("request_id"), "method": request.method,
-            "path": KEY_PATTERN.sub(REDACTED, request.path), "query": redacted_query(request.query_string),
-            "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
-            "bytes": response.calculate_content_length(), "remote": request.remote_addr}})
+        started = g.get("started", time.perf_counter())
+        fields = {"request_id": g.get("request_id"), "method": request.method,
+                  "path": KEY_PATTERN.sub(REDACTED, request.path), "query": redacted_query(request.query_string),
+                  "status": response.status_code, "remote": request.remote_addr}
+        if not response.is_streamed or response.direct_passthrough:  # a body made already, or a file
+            log_request(fields, started, response.content_length if response.is_streamed
+                        else response.calculate_content_length())
+            return response
+        # a streamed body: logged once it is sent (or the client left), with the bytes that went;
+        # never made here to be measured
+        counted = CountedBody(response.response)
+        response.response = counted
+        response.call_on_close(lambda: log_request({**fields, "streamed": True}, started, counted.bytes,
+                                                   counted.first_byte))
         return response
 
     @app.route("/healthz")

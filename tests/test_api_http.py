@@ -78,7 +78,8 @@ def test_openapi_documents_every_parameter_response_and_error(client):
         ("/v1/aggregates", "get"), ("/v1/findings", "get"), ("/v1/codebook", "get"), ("/v1/reports", "post"),
         ("/v1/reports/{report_id}", "delete"), ("/v1/indicators", "get"), ("/v1/indicators/definitions", "get"),
         ("/v1/reports/{report_id}/tables.xlsx", "get"), ("/v1/bulk/{name}.csv", "get"),
-        ("/v1/bulk/cells.parquet", "get"), ("/v1/bulk/datapackage.json", "get"), ("/v1/catalog", "get"),
+        ("/v1/bulk/{name}.ndjson", "get"), ("/v1/bulk/cells.parquet", "get"), ("/v1/bulk/datapackage.json", "get"),
+        ("/v1/catalog", "get"),
         ("/data.json", "get"), ("/v1/reports/{report_id}/history", "get"),
         ("/v1/reports/{report_id}/pages/{page}.png", "get"), ("/v1/", "get"), ("/v1/jobs/{job_id}", "get"),
         ("/v1/sections", "get"), ("/v1/cells/query", "post")}
@@ -103,7 +104,7 @@ def test_openapi_documents_every_parameter_response_and_error(client):
     assert cells == {"agency", "q", "region", "year", "year_from", "year_to", "layout", "report", "table", "row",
                      "column", "value_gte", "value_lte", "status", "revisions", "limit", "offset", "sort", "format",
                      "bom", "labels", "cursor", "fields", "updated_since"}
-    assert "text/csv" in operations[("/v1/cells", "get")]["responses"]["200"]["content"]
+    assert {"text/csv", "application/x-ndjson"} <= set(operations[("/v1/cells", "get")]["responses"]["200"]["content"])
     problem = spec["components"]["responses"]["BAD_REQUEST"]["content"]
     assert list(problem) == ["application/problem+json"]
 

@@ -91,9 +91,14 @@ def test_parquet_holds_the_cells_exactly_and_is_made_once_per_data_version(clien
     table = pq.read_table(io.BytesIO(first.data))
     assert table.num_rows == SEED_CELLS
     rows_read = table.to_pylist()
-    money = [r["value"] for r in rows_read if r["column"] == "procurement_amount" and r["year"] == 2020]
-    assert money == [Decimal("249887966.420000")]
-    assert table["value"].null_count == sum(1 for c in rows(client, "/v1/bulk/cells.csv") if c["value"] == "")
+    money = [(r["value"], r["value_text"]) for r in rows_read
+             if r["column"] == "procurement_amount" and r["year"] == 2020]
+    assert money == [(249887966.42, "249887966.42")]
+    assert table.schema.field("value").type == "double" and table.schema.field("value_text").type == "string"
+    printed = rows(client, "/v1/bulk/cells.csv")
+    assert table["value"].null_count == table["value_text"].null_count == sum(1 for c in printed if c["value"] == "")
+    assert [r["value_text"] or "" for r in rows_read] == [c["value"] for c in printed]  # the CSV's text, exactly
+    assert all(Decimal(repr(r["value"])) == Decimal(r["value_text"]) for r in rows_read if r["value"] is not None)
     made = sorted(Path(app.config["EXPORT_DIR"]).glob("cells-*.parquet"))
     assert len(made) == 1
     assert client.get("/v1/bulk/cells.parquet").data == first.data

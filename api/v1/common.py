@@ -11,7 +11,8 @@ from api.lists import list_fields
 from api.paging import FieldsField, field_names, paging_fields
 from models import Finding
 
-CSV_DOC = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
+CSV_DOC = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}},  # streamed forms
+                                           "application/x-ndjson": {"schema": {"type": "string"}}}}}}
 JSONSTAT_NOTE = ("\n\nWith ``format=jsonstat`` the page is one JSON-stat 2.0 dataset (sparse values; "
                  "paging in ``extension.meta``) instead of the list envelope.")
 
