@@ -20,12 +20,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from orjson import Fragment
+from peewee import Case
 from peewee import Field as Column
 
 from api.filters import COLUMN_KEYS, ROW_KEYS, TABLE_KEYS
 from loaders.records import RULES, STATUSES
 from models import Agency, Cell, Finding, Report, database
-from models.codebook import LAYOUTS
+from models.codebook import LAYOUTS, column_units
 from models.decimals import plain, to_decimal
 
 CHUNK = 10_000
@@ -128,6 +129,10 @@ def _current(query):
     return query.where(Report.is_current == True)  # noqa: E712 (peewee expression)
 
 
+# A cell's unit, from its column's key (the codebook's), computed in the query
+UNIT = Case(Cell.column_key, [(key, unit) for key, unit in column_units().items() if unit != "count"], "count")
+
+
 def _references(field_name: str, resource: str) -> dict:
     return {"fields": [field_name], "reference": {"resource": resource, "fields": ["id"]}}
 
@@ -175,6 +180,8 @@ RESOURCES = {r.name: r for r in [
         BulkField("box", "string", "Where on a page image OCR read the cell: 'page x0 y0 x1 y1 width height' in "
                   "pixels of the page image (GET /v1/reports/{id}/pages/{page}.png serves it at width × height); "
                   "empty for a cell read from text.", Cell.box),
+        BulkField("unit", "string", "The value's unit, from its column: 万元 or 元 for money (as the column prints "
+                  "it), count for anything else.", UNIT, True, ("count", "万元", "元")),
     ], ["report_id", "table", "row", "column"],
         [_references("report_id", "reports"), _references("agency_id", "agencies")],
         joins=lambda q: _current(q.join(Report))),

@@ -24,8 +24,13 @@ log = logging.getLogger(__name__)
 UNCACHED = {"jobs.get_job"}  # a job changes without a write to the data: no ETag, never cached
 
 
+# POST endpoints that only read (their filters in a body): one snapshot too, held to the end of a streamed body
+READS_BY_POST = {"cells.query_cells"}
+
+
 def reads_in_snapshot() -> bool:
-    return request.method in ("GET", "HEAD") and request.endpoint not in NO_DATABASE
+    return (request.method in ("GET", "HEAD") and request.endpoint not in NO_DATABASE
+            or request.method == "POST" and request.endpoint in READS_BY_POST)
 
 
 def begin_snapshot() -> None:

@@ -18,6 +18,7 @@ import orjson
 from flask import Response, request
 from flask_smorest import abort
 from marshmallow import Schema, fields
+from werkzeug.datastructures import MIMEAccept
 
 from api import streaming
 from api.paging import Walk, project
@@ -107,10 +108,12 @@ def refuse_ungrouped_sort(args: dict, columns: dict) -> None:
 
 
 def list_format(args: dict) -> str:
-    """The form asked for: ``format=``, else the best of ``Accept`` (JSON when none fits)."""
+    """The form asked for: ``format=``, else the best of ``Accept`` (JSON when none fits;
+    media type parameters aside: ``text/csv;header=present`` asks for CSV)."""
     if args.get("format"):
         return args["format"]
-    best = request.accept_mimetypes.best_match(["application/json", *STREAMED.values()])
+    accept = MIMEAccept([(value.split(";")[0].strip(), q) for value, q in request.accept_mimetypes])
+    best = accept.best_match(["application/json", *STREAMED.values()])
     return next((name for name, media in STREAMED.items() if media == best), "json")
 
 
@@ -151,8 +154,11 @@ def respond(query, args: dict, records: Callable[[list], list[dict]], csv_column
     if form in STREAMED:  # the rows read and written a chunk at a time, the first chunk now
         page_query = walk.page(query, args).limit(limit) if keyset else query.limit(limit).offset(offset)
         has_next = offset + limit < total and not keyset
-        links = [f'<{_page_url(0)}>; rel="first"'] + (
-            [f'<{_page_url(offset + limit)}>; rel="next"'] if has_next and walk is None else [])
+        links = [f'<{_page_url(0)}>; rel="first"']
+        if walk is None and offset:
+            links.append(f'<{_page_url(max(offset - limit, 0))}>; rel="prev"')
+        if walk is None and has_next:
+            links.append(f'<{_page_url(offset + limit)}>; rel="next"')
         headers = {"Link": ", ".join(links), "X-Total-Count": str(total)}
         rows = streaming.started(streaming.chunks(page_query))
 

@@ -134,3 +134,17 @@ def test_csv_with_bom_for_excel(client):
     data = response.get_data()
     assert data.startswith("\ufeff".encode())
     assert data.decode("utf-8-sig").splitlines()[0].startswith("report_id,agency_id,agency_name")
+
+
+def test_accept_with_media_type_parameters_still_chooses_the_form(client):
+    for accept in ("text/csv;header=present", "text/csv; charset=utf-8", "application/x-ndjson; q=0.9"):
+        response = client.get("/v1/cells?limit=2", headers={"Accept": accept})
+        assert response.status_code == 200 and response.get_data()  # a streamed body, read to its end
+        assert response.mimetype == accept.split(";")[0], accept
+
+
+def test_the_bulk_cells_carry_their_unit(client):
+    rows = list(csv.DictReader(io.StringIO(client.get("/v1/bulk/cells.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    units = {(r["column"], r["unit"]) for r in rows}
+    assert ("fee_amount", "万元") in units and ("procurement_amount", "元") in units and ("total", "count") in units
+    assert all(r["unit"] for r in rows)

@@ -23,7 +23,6 @@ from api.v1.common import CSV_DOC, JSONSTAT_NOTE, gone, list_args, not_modified
 from loaders.document import box_document
 from models import Agency, Cell, Report
 from models.codebook import codebook, column_units
-from models.db import read_snapshot
 
 blp = Blueprint("cells", __name__, url_prefix="/v1/cells", description="Every printed number, one record per cell.")
 
@@ -150,8 +149,7 @@ def query_cells(body, paging):
     ETag, never cached. The next page: POST the same body to ``meta.next`` (it adds
     ``?cursor=``), or put that cursor in the body as ``cursor``."""
     args = {**body, **{k: v for k, v in paging.items() if v is not None}}
-    with read_snapshot():  # one snapshot for the page, its total and its cursor, as a GET has
-        return cells_page(args)
+    return cells_page(args)  # in the request's one snapshot, as a GET (api.caching.READS_BY_POST)
 
 
 def jsonstat(records: list[dict], meta: dict) -> dict:
