@@ -6,25 +6,19 @@ served over HTTP from a thread. Screenshot: ``test-artifacts/docs.png``.
 Without Chromium these tests are skipped, except in CI (``CI`` set)."""
 import json
 import os
-import shutil
 import threading
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from loaders.load import load_paths
+from tests.browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, require_browser
 from tests.conftest import SEEDS
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-ARTIFACTS = Path(os.environ.get("OGI_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs Chromium and ChromeDriver (.ci/run installs chromium and chromium-driver)")
-    pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
+require_browser()
 
 from selenium import webdriver  # noqa: E402 (only with a browser to drive)
 from selenium.webdriver.chrome.service import Service  # noqa: E402

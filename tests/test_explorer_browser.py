@@ -6,22 +6,16 @@ JavaScript switched off (the pages must not need it). Screenshots are saved in
 Without Chromium these tests are skipped, except in CI (``CI`` set), where .ci/run
 installs it and a skip would hide a failure."""
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from loaders.load import load_paths
+from tests.browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, require_browser
 from tests.conftest import CORPUS, SEEDS
 from tests.test_cross_year import ZEROS, report
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-ARTIFACTS = Path(os.environ.get("OGI_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
-
-if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-    if os.environ.get("CI"):
-        raise RuntimeError("CI needs Chromium and ChromeDriver (.ci/run installs chromium and chromium-driver)")
-    pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
+require_browser()
 
 from selenium import webdriver  # noqa: E402 (only with a browser to drive)
 from selenium.webdriver.chrome.service import Service  # noqa: E402

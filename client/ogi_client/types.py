@@ -67,7 +67,8 @@ class Report(TypedDict):
     source_name: str
     source_format: str
     sha256: str
-    findings: int
+    findings_count: int
+    findings: int  # deprecated alias of findings_count
     loaded_at: str
     retracted_at: str | None
 
@@ -168,6 +169,7 @@ class ReportDetail(TypedDict):
     source_name: str
     source_format: str
     sha256: str
+    findings_count: int
     findings: list[Finding]
     loaded_at: str
     retracted_at: str | None
@@ -196,7 +198,7 @@ class Cell(TypedDict):
     location: str | None
     confidence: Number | None
     box: PageBox | None
-    unit: NotRequired[str | None]
+    unit: str  # count, 万元 or 元
 
 
 class Aggregate(TypedDict, total=False):
@@ -210,8 +212,10 @@ class Aggregate(TypedDict, total=False):
     row: str
     column: str
     value: Number | None
-    cells: int
-    values: int
+    cells_count: int
+    values_count: int
+    cells: int  # deprecated alias of cells_count
+    values: int  # deprecated alias of values_count
     unit: str | None
 
 
@@ -225,7 +229,8 @@ class Indicator(TypedDict, total=False):
     value: Number | None
     numerator: Number | None
     denominator: Number | None
-    reports: int
+    reports_count: int
+    reports: int  # deprecated alias of reports_count
     excluded: int
 
 
@@ -234,8 +239,10 @@ class IndicatorDefinition(TypedDict):
     zh: str
     en: str
     definition: str
-    numerator: list[str]
-    denominator: Any  # cells (table/row/column), or "reports"
+    numerator_cells: list[str]
+    denominator_cells: Any  # cells (table/row/column), or "reports"
+    numerator: list[str]  # deprecated alias of numerator_cells
+    denominator: Any  # deprecated alias of denominator_cells
     min_denominator: int
     unit: str
 
