@@ -139,8 +139,8 @@ def respond(query, args: dict, records: Callable[[list], list[dict]], csv_column
     A dict row's keys that start with ``_`` (a key column) are not served.
 
     CSV and NDJSON stream up to ``STREAM_MAX_LIMIT`` rows of one snapshot in one
-    response; their next page (past the limit) is by offset, or, in a walk, by the
-    cursor given (the rows after it, of the walk's snapshot)."""
+    response (in a walk, those of its snapshot: after the cursor given, if one is); the
+    ``Link`` to their next page is by offset (a row's key is known only once it is sent)."""
     form = list_format(args)
     limit = args["limit"] if form in STREAMED else min(args["limit"], MAX_LIMIT)
     names = args.get("fields")
@@ -153,11 +153,10 @@ def respond(query, args: dict, records: Callable[[list], list[dict]], csv_column
     offset = walk.offset if walk is not None else args.get("offset") or 0
     if form in STREAMED:  # the rows read and written a chunk at a time, the first chunk now
         page_query = walk.page(query, args).limit(limit) if keyset else query.limit(limit).offset(offset)
-        has_next = offset + limit < total and not keyset
-        links = [f'<{_page_url(0)}>; rel="first"']
-        if walk is None and offset:
+        links = [f'<{_page_url(0)}>; rel="first"']  # the next page by offset: its key is known only at the end
+        if offset:
             links.append(f'<{_page_url(max(offset - limit, 0))}>; rel="prev"')
-        if walk is None and has_next:
+        if offset + limit < total:
             links.append(f'<{_page_url(offset + limit)}>; rel="next"')
         headers = {"Link": ", ".join(links), "X-Total-Count": str(total)}
         rows = streaming.started(streaming.chunks(page_query))

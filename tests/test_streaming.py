@@ -264,3 +264,16 @@ def test_byte_ranges_of_the_parquet_file_and_none_of_a_stream(tmp_path):
         for path in ("/v1/bulk/cells.csv", "/v1/bulk/cells.ndjson", "/v1/cells?format=ndjson"):
             streamed, body = get(base, path, headers={"Range": "bytes=0-9"})
             assert streamed.status == 200 and streamed.getheader("Accept-Ranges") is None and len(body) > 10
+
+
+def test_a_streamed_page_links_its_next_page(client):
+    """CSV and NDJSON default to 100 rows, as JSON does: the Link header says there is
+    more (by offset), and the pages together are the list."""
+    first = client.get("/v1/cells?format=ndjson&limit=400")
+    assert first.status_code == 200 and first.get_data()
+    links = first.headers["Link"]
+    assert 'rel="next"' in links and "offset=400" in links and "cursor=" not in links
+    rest = client.get("/v1/cells?format=ndjson&limit=1000&offset=400")
+    lines = first.get_data(as_text=True).splitlines() + rest.get_data(as_text=True).splitlines()
+    assert len(lines) == int(first.headers["X-Total-Count"]) == 996
+    assert 'rel="next"' not in rest.headers["Link"]
