@@ -98,10 +98,6 @@ class JSONProvider(DefaultJSONProvider):
     ensure_ascii = False
     sort_keys = False
 
-    def loads(self, s, **kwargs):
-        """A JSON body's numbers with a fraction as Decimals (never a float: 0.1 stays 0.1)."""
-        return json.loads(s, parse_float=Decimal, **kwargs)
-
     def dumps(self, obj, **kwargs) -> str:
         option = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
         if kwargs.get("indent"):

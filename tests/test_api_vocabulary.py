@@ -7,7 +7,7 @@ things is ``<things>_count``. Names first published with another meaning are kep
 this check; so are the schemas of other standards (JSON-stat, RFC 9457 problems)."""
 from collections import defaultdict
 
-FOREIGN = {"JsonStatDataset", "Problem"}
+FOREIGN = {"JsonStatDataset", "Problem", "CellQuery", "CellQueryPaging"}  # other standards; request arguments
 DEPRECATED_ALIASES = {  # (schema, field): what replaces it
     ("Report", "findings"): "findings_count",
     ("Aggregate", "cells"): "cells_count",

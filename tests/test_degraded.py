@@ -42,9 +42,12 @@ def assert_refuses_writes(client, key: str):
 
 def api(url: str, tmp_path):
     from api import create_app
+    from tests.conftest import ClosingClient
 
-    return create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False,
-                       "EXPORT_DIR": str(tmp_path / "exports")}).test_client()
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False,
+                      "EXPORT_DIR": str(tmp_path / "exports")})
+    app.test_client_class = ClosingClient
+    return app.test_client()
 
 
 def assert_serves_reads_read_only(client, why: str):

@@ -138,7 +138,7 @@ def test_money_sums_to_the_cent(db, db_url, tmp_path):
                        ]).failed == 0
     client = create_app({"DATABASE_URL": db_url, "TESTING": True}).test_client()
     assert [a["value"] for a in exact(client.get(f"/v1/aggregates?{PROCUREMENT}"))["data"]] == [Decimal("3514803.02")]
-    assert "\r\n3514803.02,2,2,元" in client.get(f"/v1/aggregates?{PROCUREMENT}&format=csv").data.decode()
+    assert "\r\n3514803.02,2,2,2,2,元" in client.get(f"/v1/aggregates?{PROCUREMENT}&format=csv").data.decode()
 
 
 def rollup_and_cell_sums() -> tuple[dict, dict]:
@@ -164,11 +164,13 @@ def test_bulk_csv_and_parquet_keep_every_digit(client):
     text = client.get("/v1/bulk/cells.csv").data.decode()
     assert f",{MONEY}," in text and f",{ITEMS}," in text and "e+" not in text.lower()
     table = pq.read_table(io.BytesIO(client.get("/v1/bulk/cells.parquet").data))
-    values = {(r["report_id"], r["column"]): r["value"] for r in table.to_pylist() if r["row"] == "procurement"}
+    rows = {(r["report_id"], r["column"]): r for r in table.to_pylist() if r["row"] == "procurement"}
     report = the_report(client)
-    assert values[(report, "procurement_amount")] == Decimal(MONEY)
-    assert values[(report, "procurement_items")] == Decimal(ITEMS)
-    assert str(table.schema.field("value").type) == "decimal128(38, 10)"
+    money, items = rows[(report, "procurement_amount")], rows[(report, "procurement_items")]
+    # value is a number where a float prints back exactly; value_text is always the text
+    assert (money["value"], money["value_text"]) == (None, MONEY)  # 18 digits: never a nearby float
+    assert Decimal(repr(items["value"])) == Decimal(ITEMS) and items["value_text"] == ITEMS
+    assert str(table.schema.field("value").type) == "double" and str(table.schema.field("value_text").type) == "string"
 
 
 def test_xlsx_keeps_the_digits_excel_cannot_hold_as_text(client):

@@ -16,7 +16,8 @@ def test_an_accept_that_cannot_be_served_is_406_naming_what_is_offered(client):
     problem = client.get("/v1/cells", headers={"Accept": "application/xml"}).json
     assert problem["status"] == 406 and problem["title"] == "Not Acceptable"
     assert "application/xml" in problem["detail"]
-    assert problem["detail"].endswith("offered as application/json, text/csv, application/problem+json")
+    assert problem["detail"].endswith(
+        "offered as application/json, text/csv, application/x-ndjson, application/problem+json")
     assert client.get("/v1/cells", headers={"Accept": "application/json;q=0"}).status_code == 406
     assert client.get("/v1/codebook", headers={"Accept": "text/csv"}).status_code == 406  # not a list
     assert client.get("/v1/catalog", headers={"Accept": "image/png"}).status_code == 406
@@ -35,9 +36,10 @@ def test_json_is_served_to_what_browsers_and_clients_send(client, accept):
 def test_each_endpoint_keeps_what_it_negotiates(client):
     csv = client.get("/v1/cells?year=2020&limit=2", headers={"Accept": "text/csv"})
     assert (csv.status_code, csv.mimetype) == (200, "text/csv") and csv.get_data(as_text=True).count("\n") == 3
-    assert client.get("/v1/findings", headers={"Accept": "text/csv;header=present"}).status_code == 200
+    findings = client.get("/v1/findings", headers={"Accept": "text/csv;header=present"})  # parameters aside: CSV
+    assert (findings.status_code, findings.mimetype) == (200, "text/csv") and findings.get_data()
     named = client.get("/v1/cells?year=2020&limit=2&format=csv", headers={"Accept": "application/xml"})
-    assert (named.status_code, named.mimetype) == (200, "text/csv")  # format= has chosen
+    assert (named.status_code, named.mimetype) == (200, "text/csv") and named.get_data()  # format= has chosen
     stat = client.get("/v1/cells?year=2020&limit=2&format=jsonstat", headers={"Accept": "application/json"})
     assert stat.status_code == 200 and stat.json["class"] == "dataset"
     catalog = client.get("/v1/catalog", headers={"Accept": "application/ld+json"})

@@ -85,7 +85,7 @@ def test_each_example_runs_as_written(server, start, lines):
     running, key, work = server
     script = PRELUDE + "\n".join(lines).replace(BASE, running.base)
     run = subprocess.run(["bash", "-c", script], cwd=work, capture_output=True, text=True, timeout=300,
-                         env={"PATH": "/usr/bin:/bin", "KEY": key, "HOME": str(work)})
+                         env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "KEY": key, "HOME": str(work)})
     assert run.returncode == 0, f"README line {start}:\n{script}\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
 
 
