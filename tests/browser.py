@@ -17,3 +17,22 @@ def require_browser() -> None:
         if os.environ.get("CI"):
             raise RuntimeError("CI needs Chromium and ChromeDriver (.ci/run installs chromium and chromium-driver)")
         pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
+
+
+def start_chromium(profile: Path, width: int, javascript: bool = True):
+    """Headless Chromium driven by ChromeDriver (offline: Selenium Manager looks for nothing)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--disable-quic", f"--window-size={width},1100", f"--user-data-dir={profile}"):
+        options.add_argument(argument)
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    os.environ.setdefault("SE_OFFLINE", "true")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    return driver

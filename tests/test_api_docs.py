@@ -5,14 +5,13 @@ served over HTTP from a thread. Screenshot: ``test-artifacts/docs.png``.
 
 Without Chromium these tests are skipped, except in CI (``CI`` set)."""
 import json
-import os
 import threading
 import urllib.request
 
 import pytest
 
 from loaders.load import load_paths
-from tests.browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, require_browser
+from tests.browser import ARTIFACTS, require_browser, start_chromium
 from tests.conftest import SEEDS
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -20,8 +19,6 @@ METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 require_browser()
 
-from selenium import webdriver  # noqa: E402 (only with a browser to drive)
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -51,16 +48,7 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--no-first-run", "--disable-quic", "--window-size=1400,1100",
-                     f"--user-data-dir={tmp_path_factory.mktemp('chromium-docs')}"):
-        options.add_argument(argument)
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not look for drivers online
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = start_chromium(tmp_path_factory.mktemp('chromium-docs'), 1400)
     yield driver
     driver.quit()
 

@@ -5,20 +5,17 @@ JavaScript switched off (the pages must not need it). Screenshots are saved in
 
 Without Chromium these tests are skipped, except in CI (``CI`` set), where .ci/run
 installs it and a skip would hide a failure."""
-import os
 from pathlib import Path
 
 import pytest
 
 from loaders.load import load_paths
-from tests.browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, require_browser
+from tests.browser import ARTIFACTS, require_browser, start_chromium
 from tests.conftest import CORPUS, SEEDS
 from tests.test_cross_year import ZEROS, report
 
 require_browser()
 
-from selenium import webdriver  # noqa: E402 (only with a browser to drive)
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -45,17 +42,7 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--no-first-run", "--disable-quic", "--window-size=1500,1100",
-                     f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
-        options.add_argument(argument)
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not look for drivers online
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = start_chromium(tmp_path_factory.mktemp('chromium'), 1500, javascript=False)
     yield driver
     driver.quit()
 
