@@ -12,7 +12,9 @@ under the memory limit, each file under a per-file alarm; a file past a limit fa
 alone (its worker is replaced) and the others go on."""
 from __future__ import annotations
 
+import math
 import multiprocessing
+import os
 import resource
 import signal
 import sys
@@ -30,6 +32,7 @@ from loaders.limits import Limits, setting, shown
 
 PRELOAD = ["loaders.document", "loaders.sources.pdf", "loaders.sources.docx", "loaders.sources.html",
            "loaders.sources.text", "loaders.bounded"]
+NICE_WALL_FACTOR = 4  # a lowered-priority parse may take this many times its time limit on the clock
 GRACE = 2.0  # seconds a child gets past its time limit (its own alarm) before it is killed
 
 
@@ -113,8 +116,12 @@ def _no_main():
         sys.modules["__main__"] = main
 
 
-def _child(conn, data: bytes, name: str, limits: Limits, slim: bool) -> None:
+def _child(conn, data: bytes, name: str, limits: Limits, slim: bool, nice: int = 0) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if nice > 0:  # a background parse (an upload job) yields the cores to requests, and its
+        os.nice(nice)  # time limit counts the CPU it was given (the clock is only a backstop)
+        cpu = math.ceil(limits.seconds_for(data))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     memory = limits.memory_for(data)
     limit_memory(limits, memory)
     try:
@@ -130,26 +137,31 @@ def _child(conn, data: bytes, name: str, limits: Limits, slim: bool) -> None:
         conn.send(("error", f"{name}: file: {memory_error(limits, memory)}", peak_rss()))
 
 
-def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None, slim: bool = True) -> Outcome:
+def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None, slim: bool = True,
+                nice: int = 0) -> Outcome:
     """Parse ``data`` in a child process within ``limits.seconds`` and ``limits.memory``
-    (``slim``: without the intermediate stages, which storing does not need)."""
+    (``slim``: without the intermediate stages, which storing does not need; ``nice``:
+    the child's CPU priority lowered by that much, for a parse nobody waits on: its time
+    limit is then CPU time, with ``NICE_WALL_FACTOR`` times as long on the clock)."""
     limits = limits or Limits.from_env()
     seconds = limits.seconds_for(data)
+    wall = seconds * NICE_WALL_FACTOR if nice > 0 else seconds
     started = time.monotonic()
     receiver, sender = _context().Pipe(duplex=False)
-    child = _context().Process(target=_child, args=(sender, data, name, limits, slim), daemon=True)
+    child = _context().Process(target=_child, args=(sender, data, name, limits, slim, nice), daemon=True)
     with _no_main():
         child.start()
     sender.close()
     try:
-        message = receiver.recv() if receiver.poll(seconds) else None
+        message = receiver.recv() if receiver.poll(wall) else None
     except (EOFError, OSError):
         message = None
     finally:
         receiver.close()
-        timed_out = child.is_alive() and time.monotonic() - started >= seconds
+        timed_out = child.is_alive() and time.monotonic() - started >= wall
         child.kill()
         child.join()
+        timed_out = timed_out or child.exitcode == -signal.SIGXCPU  # past its CPU time
     took = time.monotonic() - started
     if message is None:
         why = time_error(limits, seconds) if timed_out else _stopped(child.exitcode, limits)
@@ -161,10 +173,10 @@ def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None
 
 
 def parse_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None,
-                  slim: bool = True) -> ParsedReport:
+                  slim: bool = True, nice: int = 0) -> ParsedReport:
     """``parse_bytes`` in a child process under the time and memory limits: the
     ParsedReport (``slim``: what storing needs), or a one-line LoadError."""
-    outcome = run_bounded(data, name, limits, slim)
+    outcome = run_bounded(data, name, limits, slim, nice)
     if outcome.parsed is None:
         raise _Error(outcome.error, "file", name)
     return outcome.parsed

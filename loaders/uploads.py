@@ -43,6 +43,7 @@ SYNC_MAX_BYTES = 1024 * 1024  # default of OGI_UPLOAD_SYNC_MAX_BYTES: a larger u
 LEASE_SECONDS = 60  # default of OGI_JOBS_LEASE_SECONDS
 MAX_ATTEMPTS = 3  # a job whose worker died this often while running it fails
 POLL_SECONDS = 1.0  # how often an idle worker looks for jobs
+NICE = 10  # default of OGI_JOBS_NICE: how much lower a job's parse runs than requests
 
 
 class Refused(Exception):
@@ -178,6 +179,7 @@ class Worker:
         self.lease = lease or float(os.environ.get("OGI_JOBS_LEASE_SECONDS", LEASE_SECONDS))
         self.poll = poll
         self.name = worker_name()
+        self.nice = max(0, min(19, int(os.environ.get("OGI_JOBS_NICE", NICE))))
 
     def step(self) -> str | None:
         """Run one job, if one is queued (after queuing again those of workers that are
@@ -203,7 +205,7 @@ class Worker:
             return self.fail(job, f"{job.source_name}: the key that uploaded it was revoked before the job ran: "
                                   "nothing was stored")
         try:
-            parsed = parse_bounded(bytes(job.content), job.source_name, self.limits)
+            parsed = parse_bounded(bytes(job.content), job.source_name, self.limits, nice=self.nice)
             check_scope(parsed, key)
         except (LoadError, Refused) as e:
             return self.fail(job, str(e))

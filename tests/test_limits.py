@@ -3,15 +3,20 @@ are each refused early, within 10 s and 500 MB (measured in the bounded child th
 parses them); with the limits lifted, the child's own time and memory limits stop
 them; past any limit the error is one line naming it; other files go on."""
 import io
+import multiprocessing
+import os
 import struct
+import threading
+import time
 import zipfile
 import zlib
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from loaders.bounded import parse_bounded, run_bounded
+from loaders.bounded import NICE_WALL_FACTOR, parse_bounded, run_bounded
 from loaders.cli import main
 from loaders.document import parse_bytes, parse_file
 from loaders.errors import LoadError
@@ -182,6 +187,38 @@ def test_past_the_time_limit_the_child_is_killed():
     outcome = run_bounded(many_page_pdf(), "pages.pdf", Limits(**{**vars(LIFTED), "seconds": 1}))
     assert outcome.error == "pages.pdf: file: time limit of 1 s exceeded (OGI_MAX_SECONDS)"
     assert outcome.timed_out and outcome.seconds < 5
+
+
+def test_a_parse_at_lowered_priority_is_bounded_by_its_cpu_time():
+    """An upload job's parse runs niced (OGI_JOBS_NICE), so its limit counts the CPU it
+    was given, with the clock as a backstop (NICE_WALL_FACTOR times as long)."""
+    outcome = run_bounded(many_page_pdf(), "pages.pdf", Limits(**{**vars(LIFTED), "seconds": 1}), nice=5)
+    assert outcome.error == "pages.pdf: file: time limit of 1 s exceeded (OGI_MAX_SECONDS)"
+    assert outcome.timed_out and outcome.seconds < NICE_WALL_FACTOR + 2
+
+
+def test_a_parse_at_lowered_priority_runs_niced():
+    seen = []
+
+    def watch():
+        deadline = time.monotonic() + 20
+        while not seen and time.monotonic() < deadline:
+            for child in multiprocessing.active_children():
+                try:
+                    stat = Path(f"/proc/{child.pid}/stat").read_text()
+                except OSError:
+                    continue
+                nice = int(stat.rsplit(")", 1)[1].split()[16])  # field 19 of proc(5)
+                if nice:
+                    seen.append(nice)
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    outcome = run_bounded(many_page_pdf(), "pages.pdf", Limits(**{**vars(LIFTED), "seconds": 3}), nice=7)
+    watcher.join()
+    assert outcome.timed_out
+    assert seen and seen[0] == os.nice(0) + 7
 
 
 def test_parse_bounded_gives_the_report_or_one_line():
