@@ -1,6 +1,6 @@
 """Generate realistic annual reports with their goldens, deterministically.
 
-    python benchmarks/generate.py N --out DIR [--seed S] [--formats text,markdown,html,docx,spaced,runtogether]
+    python benchmarks/generate.py N --out DIR [--seed S] [--start I] [--formats text,markdown,html,docx,spaced,runtogether]
     python benchmarks/generate.py 14 --out DIR --formats scan,scanpng
 
 Writes N report files to DIR and their goldens (the shared contract's shape) to
@@ -806,11 +806,13 @@ def golden(r: Report, source: str) -> dict:
             "findings_at_least": r.broken}
 
 
-def generate(n: int, out: Path, seed: int = 0, formats: list[str] | None = None) -> list[Path]:
+def generate(n: int, out: Path, seed: int = 0, formats: list[str] | None = None, start: int = 0) -> list[Path]:
+    """Reports ``start`` to ``start + n - 1`` (the same number is the same report, so a
+    large corpus can be made and loaded in parts)."""
     formats = formats or FORMATS
     (out / "golden").mkdir(parents=True, exist_ok=True)
     paths = []
-    for i in range(n):
+    for i in range(start, start + n):
         rng = random.Random(f"{seed}:{i}")
         r = make_report(i, rng, formats)
         name = f"{i:06d}_{r.year}_{r.fmt}.{SUFFIX[r.fmt]}"
@@ -826,6 +828,7 @@ def main() -> None:
     ap.add_argument("n", type=int)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--start", type=int, default=0, help="number of the first report (to make a corpus in parts)")
     ap.add_argument("--formats", default=",".join(FORMATS),
                     help="comma-separated, from " + ", ".join(FORMATS + SCAN_FORMATS))
     args = ap.parse_args()
@@ -833,7 +836,7 @@ def main() -> None:
     unknown = set(formats) - set(FORMATS + SCAN_FORMATS)
     if unknown:
         raise SystemExit(f"unknown formats: {', '.join(sorted(unknown))}")
-    generate(args.n, args.out, args.seed, formats)
+    generate(args.n, args.out, args.seed, formats, args.start)
 
 
 if __name__ == "__main__":
