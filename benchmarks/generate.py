@@ -1,6 +1,7 @@
 """Generate realistic annual reports with their goldens, deterministically.
 
-    python benchmarks/generate.py N --out DIR [--seed S] [--start I] [--formats text,markdown,html,docx,spaced,runtogether]
+    python benchmarks/generate.py N --out DIR [--seed S] [--start I]
+                                  [--formats text,markdown,html,docx,spaced,runtogether]
     python benchmarks/generate.py 14 --out DIR --formats scan,scanpng
 
 Writes N report files to DIR and their goldens (the shared contract's shape) to
