@@ -11,46 +11,65 @@ from __future__ import annotations
 import json
 
 from loaders.document import number
-from models import Cell, Finding, Report, database
+from models import Finding, Report, database
 from models.codebook import codebook
 from models.db import write_lock
+from models.decimals import to_decimal
+from models.writes import Pipe, execute
 
 RULE = "cross_year.carry"
 TABLE, CARRIED_OVER, CARRIED_FORWARD = "requests", "carried_over", "carried_forward"
 
 
-def check_carry(agency_id: int, year: int) -> int:
+# the current revisions of an agency in three years (params: ``current_params``)
+CURRENT_SQL = "SELECT id, year FROM report WHERE agency_id = ? AND year BETWEEN ? AND ? AND is_current = ?"
+FINDING_FIELDS = (Finding.report, Finding.rule, Finding.table_key, Finding.row_key, Finding.column_key,
+                  Finding.cells, Finding.expected, Finding.printed, Finding.message, Finding.location)
+
+
+def current_params(agency_id: int, year: int) -> tuple:
+    return agency_id, year - 1, year + 1, True
+
+
+def check_carry(agency_id: int, year: int, current: list[tuple[int, int]] | None = None,
+                fresh: int | None = None) -> int:
     """Make the ``cross_year.carry`` findings of the pairs (year-1, year) and (year,
-    year+1) of an agency again, from its current revisions. Returns how many there are."""
-    reports = {r.year: r for r in Report.select(Report.id, Report.year).where(
-        Report.agency == agency_id, Report.year.between(year - 1, year + 1), Report.is_current == True)}  # noqa: E712
-    later = [reports[y] for y in (year, year + 1) if y in reports]
+    year+1) of an agency again, from its current revisions. Returns how many there are.
+    ``current``: the (id, year) rows of ``CURRENT_SQL``, when read already; ``fresh``: a
+    report stored in this transaction, before any check (it has no such finding to delete)."""
+    if current is None:
+        current = execute(CURRENT_SQL, current_params(agency_id, year)).fetchall()
+    reports = {y: i for i, y in current}
+    later = [reports[y] for y in (year, year + 1) if y in reports and reports[y] != fresh]
     if later:
-        Finding.delete().where(Finding.report.in_([r.id for r in later]), Finding.rule == RULE).execute()
-    pairs = [(reports[y - 1], reports[y]) for y in (year, year + 1) if y in reports and y - 1 in reports]
+        execute(f"DELETE FROM finding WHERE report_id IN ({', '.join('?' for _ in later)}) AND rule = ?",
+                (*later, RULE))
+    pairs = [(y - 1, y) for y in (year, year + 1) if y in reports and y - 1 in reports]
     if not pairs:
         return 0
-    cells = {}
-    for c in Cell.select(Cell.report, Cell.row_key, Cell.column_key, Cell.value, Cell.location).where(
-            Cell.report.in_([r.id for pair in pairs for r in pair]), Cell.table_key == TABLE,
-            Cell.row_key.in_([CARRIED_OVER, CARRIED_FORWARD])):
-        cells[c.report_id, c.row_key, c.column_key] = c
+    ids = [reports[y] for pair in pairs for y in pair]
+    cells = {(report_id, row, column): (to_decimal(value), location) for report_id, row, column, value, location in
+             execute(f"SELECT report_id, row_key, column_key, value, location FROM cell WHERE report_id IN "
+                     f"({', '.join('?' for _ in ids)}) AND table_key = ? AND row_key IN (?, ?)",
+                     (*ids, TABLE, CARRIED_OVER, CARRIED_FORWARD)).fetchall()}
     rows = []
-    for before, this in pairs:
+    for before_year, this_year in pairs:
+        before, this = reports[before_year], reports[this_year]
         for column in codebook().tables[TABLE].columns:
-            forward = cells.get((before.id, CARRIED_FORWARD, column))
-            over = cells.get((this.id, CARRIED_OVER, column))
-            if forward is None or over is None or forward.value is None or over.value is None:
+            forward, _ = cells.get((before, CARRIED_FORWARD, column), (None, None))
+            over, location = cells.get((this, CARRIED_OVER, column), (None, None))
+            if forward is None or over is None:
                 continue  # a blank, a placeholder or a missing cell: nothing to compare
-            if forward.value != over.value:
-                rows.append({
-                    "report": this.id, "rule": RULE, "table_key": TABLE, "row_key": CARRIED_OVER,
-                    "column_key": column, "cells": json.dumps([f"{TABLE}/{CARRIED_OVER}/{column}"]),
-                    "expected": forward.value, "printed": over.value, "location": over.location,
-                    "message": f"{column}: {number(over.value)} carried over into {this.year}, but the "
-                               f"{before.year} report (id {before.id}) carried {number(forward.value)} forward"})
+            if forward != over:
+                rows.append((
+                    this, RULE, TABLE, CARRIED_OVER, column, json.dumps([f"{TABLE}/{CARRIED_OVER}/{column}"]),
+                    forward, over,
+                    f"{column}: {number(over)} carried over into {this_year}, but the "
+                    f"{before_year} report (id {before}) carried {number(forward)} forward", location))
     if rows:
-        Finding.insert_many(rows).execute()
+        pipe = Pipe()
+        pipe.insert(Finding, FINDING_FIELDS, rows)
+        pipe.flush()
     return len(rows)
 
 

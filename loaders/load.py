@@ -18,8 +18,10 @@ from loaders.errors import LoadError
 from loaders.limits import Limits
 from loaders.store import StoreResult, store_report
 from models import database
+from models.db import writer
 from models.rollup_ops import batch as rollup_batch
 from models.schema import touch_data_version
+from models.search import batch as search_batch
 
 # File names a directory is searched for; a file named on the command line is always tried.
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
@@ -180,7 +182,8 @@ def load_paths(paths: Iterable[str | Path], on_file: Callable[[FileOutcome], Non
     while chunk := list(islice(parsed, batch)):
         outcomes = []
         try:
-            with database.atomic(), rollup_batch():
+            # the write lock taken once a batch; the rollup and the search index (SQLite) written once
+            with database.atomic(), writer(), rollup_batch(), search_batch():
                 outcomes = [store_file(path, result, name(path)) for path, result in chunk]
                 touch_data_version()
         except Exception as e:  # noqa: BLE001 - the batch rolled back: none of it is stored

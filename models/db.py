@@ -10,6 +10,9 @@ import os
 import shutil
 import sqlite3
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
@@ -175,6 +178,20 @@ def is_sqlite() -> bool:
 
 
 WRITER_LOCK = zlib.crc32(b"ogi-api writer")  # the advisory lock every writing transaction takes
+_lock_held: ContextVar[bool] = ContextVar("write_lock_held", default=False)
+
+
+@contextmanager
+def writer() -> Iterator[None]:
+    """Take the write lock (``write_lock``) once for the transaction around this block
+    (a bulk load's batch, before its first savepoint): the writes inside do not take it
+    again, each a round trip (PostgreSQL) or a statement (SQLite)."""
+    write_lock()
+    token = _lock_held.set(True)
+    try:
+        yield
+    finally:
+        _lock_held.reset(token)
 
 
 def write_lock() -> None:
@@ -185,7 +202,9 @@ def write_lock() -> None:
     an upload) never read the same agency, revision or neighbouring year while the other
     writes it, and never deadlock on the rows they both update (the rollup, the data
     version). On SQLite the database's own lock does this: a first write takes it, waiting its
-    turn (busy_timeout)."""
+    turn (busy_timeout). Inside ``writer()`` the transaction holds it already."""
+    if _lock_held.get():
+        return
     if isinstance(database.obj, PostgresqlDatabase):
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
     else:  # a write first takes the file's write lock now, waiting its turn (busy_timeout): a transaction

@@ -12,7 +12,6 @@ value longer than a count or amount can be is refused (``NumberOutOfBounds``): t
 store's transaction rolls back, and nothing of the report is stored."""
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,7 +24,7 @@ from psycopg2.extras import execute_values
 
 from models.cell import Cell
 from models.db import database
-from models.decimals import SUMS, check
+from models.decimals import FRACTION_DIGITS, INTEGER_DIGITS, SUMS, check, digits
 from models.fields import exact_add, exact_sum
 from models.report import Report
 from models.rollup import CellRollup
@@ -51,9 +50,20 @@ _pending: ContextVar[dict | None] = ContextVar("rollup_pending", default=None)
 def deltas(year: int, layout: str, cells: Iterable[tuple[str, str, str, Decimal | None]], sign: int = 1) -> list:
     """The rollup deltas of adding (sign 1) or taking away (sign -1) cells (table, row, column, value).
     A value that is not finite or too long is refused (``NumberOutOfBounds``, naming the cell)."""
-    return [(year, layout, t, r, c, sign, sign if v is not None else 0,
-             SUMS.multiply(sign, check(v, f"cell {t}/{r}/{c}")) if v is not None else Decimal(0))
-            for t, r, c, v in cells]
+    out = []
+    append = out.append
+    for t, r, c, v in cells:
+        if v is None:
+            append((year, layout, t, r, c, sign, 0, Decimal(0)))
+            continue
+        if type(v) is not Decimal or not v.is_finite() or _too_long(digits(v)):
+            v = check(v, f"cell {t}/{r}/{c}")  # refused with its name, or made a Decimal
+        append((year, layout, t, r, c, sign, sign, v if sign == 1 else SUMS.multiply(sign, v)))  # 1 × v is v
+    return out
+
+
+def _too_long(d: tuple[int, int]) -> bool:
+    return d[0] > INTEGER_DIGITS or d[1] > FRACTION_DIGITS
 
 
 def report_deltas(report: Report, sign: int = -1) -> list:
@@ -85,12 +95,17 @@ def batch() -> Iterator[None]:
 def apply(rows: Iterable[Delta]) -> None:
     """Write deltas to the rollup, summed by rollup row first (a revision takes its
     predecessor's cells away and adds its own: the same rows twice)."""
-    summed: dict = defaultdict(lambda: [0, 0, Decimal(0)])
-    for *key, cells, values, total in rows:
-        entry = summed[tuple(key)]
-        entry[0] += cells
-        entry[1] += values
-        entry[2] = SUMS.add(entry[2], total)
+    summed: dict = {}
+    add = SUMS.add
+    for row in rows:  # (*key, cells, values, total)
+        key = row[:5]
+        entry = summed.get(key)
+        if entry is None:
+            summed[key] = [row[5], row[6], add(Decimal(0), row[7])]
+        else:
+            entry[0] += row[5]
+            entry[1] += row[6]
+            entry[2] = add(entry[2], row[7])
     rows = [key + tuple(entry) for key, entry in summed.items() if any(entry)]
     if not rows:
         return

@@ -25,6 +25,9 @@ import html
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from operator import add
 
@@ -45,8 +48,15 @@ MAX_TOKENS = 100_000  # of a document (about 50,000 characters of Chinese); the 
 MAX_WORD = 100  # characters of a run of letters or digits kept (PostgreSQL refuses a lexeme over 2 KB)
 
 
+# Full-width ASCII forms and the ideographic space, each to its full compatibility
+# decomposition: NFKC of the text is the same with them replaced first (NFKD is made of
+# each character's decomposition), but a text that then holds none but normalized
+# characters (most Chinese prose) passes NFKC's quick check instead of being rebuilt.
+_WIDE = str.maketrans({c: unicodedata.normalize("NFKD", chr(c)) for c in [*range(0xFF01, 0xFF5F), 0x3000]})
+
+
 def fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    return unicodedata.normalize("NFKC", text.translate(_WIDE)).lower()
 
 
 def _runs(text: str, query: bool = False) -> list[tuple[bool, str]]:
@@ -71,6 +81,25 @@ def tokens(text: str) -> list[str]:
 
 def indexed(text: str) -> str:
     """The tokens of a text to index, joined by spaces (what the index is given)."""
+    folded = fold(text)
+    if 2 * len(folded) >= MAX_TOKENS:  # may reach the limit: counted as it goes
+        return _indexed_counted(text)
+    # a run of n characters gives at most 2n tokens: the limit is not reached, nothing to count
+    parts: list[str] = []
+    append = parts.append
+    for cjk, other in _RUN.findall(folded):
+        if cjk:
+            if " " in cjk or not cjk.isprintable():
+                cjk = _SPACE.sub("", cjk)
+            append(" ".join(cjk))
+            if len(cjk) > 1:
+                append(" ".join(map(add, cjk, cjk[1:])))
+        else:
+            append(other[:MAX_WORD])
+    return " ".join(parts)
+
+
+def _indexed_counted(text: str) -> str:
     parts, count = [], 0
     for cjk, run in _runs(text):
         if cjk:
@@ -138,6 +167,13 @@ def create_index(db) -> None:
                        "agency, body, content='', tokenize='unicode61 remove_diacritics 0')")
 
 
+_PG_DOC = ("(%s, %s, setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'D'))")
+# a report's document on PostgreSQL: its section's id read in the same statement (null for the report's own)
+_PG_REPORT_DOC = ("(%s, (SELECT id FROM section WHERE report_id = %s AND number = %s), "
+                  "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'D'))")
+_PG_INSERT = "INSERT INTO search_doc (report_id, section_id, tsv) VALUES %s"
+
+
 def index(docs: list[tuple[int, int | None, str, str]]) -> None:
     """Add documents: (report id, section id or None, agency name, text)."""
     if not docs:
@@ -146,10 +182,9 @@ def index(docs: list[tuple[int, int | None, str, str]]) -> None:
     if _postgres():
         from psycopg2.extras import execute_values
 
-        execute_values(cursor, "INSERT INTO search_doc (report_id, section_id, tsv) VALUES %s", [
+        execute_values(cursor, _PG_INSERT, [
             (report, section, indexed(agency), indexed(text))
-            for report, section, agency, text in docs], page_size=100, template=(
-                "(%s, %s, setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'D'))"))
+            for report, section, agency, text in docs], page_size=100, template=_PG_DOC)
         return
     # ids given here: SQLite has one writer at a time (the caller's transaction holds the write lock)
     first = (cursor.execute("SELECT COALESCE(MAX(id), 0) FROM search_doc").fetchone()[0] or 0) + 1
@@ -167,11 +202,71 @@ def report_docs(report_id: int, agency: str, title: str | None,
             *((report_id, section_id, agency, f"{s_title}\n{text}") for section_id, s_title, text in sections)]
 
 
-def index_report(report_id: int, agency: str, title: str | None, sections: dict[int, tuple[str, str]]) -> None:
+_pending_fts: ContextVar[list | None] = ContextVar("search_pending_fts", default=None)
+
+
+def batching() -> bool:
+    return _pending_fts.get() is not None
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Keep the FTS5 rows (SQLite) of the stores inside and write them, in order, on the
+    way out (inside the transaction that holds those stores, like ``rollup_ops.batch``).
+    FTS5 writes the terms it holds to a new segment at every savepoint: a report each,
+    then merged; a batch's rows written at once are one segment. ``search_doc`` rows
+    are written by each store."""
+    token = _pending_fts.set([])
+    try:
+        yield
+        write_fts(_pending_fts.get())
+    finally:
+        _pending_fts.reset(token)
+
+
+def stash(rows: list) -> None:
+    """Keep a stored report's FTS5 rows for the batch's write (call once it is stored)."""
+    _pending_fts.get().extend(rows)
+
+
+def write_fts(rows: list[tuple[int, str, str]]) -> None:
+    """(search_doc id, agency's tokens, text's tokens) rows into ``search_fts`` (SQLite)."""
+    if rows:
+        database.cursor().executemany("INSERT INTO search_fts (rowid, agency, body) VALUES (?, ?, ?)", rows)
+
+
+def index_report(report_id: int, agency: str, title: str | None, sections: dict[int, tuple[str, str]],
+                 pipe=None) -> list[tuple[int, str, str]]:
     """Index a report just stored: its sections are given (number → title, text) as
-    stored; only their ids are read."""
-    ids = dict(Section.select(Section.number, Section.id).where(Section.report == report_id).tuples())
-    index(report_docs(report_id, agency, title, [(ids[n], t, text) for n, (t, text) in sorted(sections.items())]))
+    stored; only their ids are read. Its documents are ``report_docs``'s, in that order.
+    ``pipe`` (``models.writes.Pipe``): on PostgreSQL the rows are sent with the report's
+    other writes, each section's id read by the INSERT itself. On SQLite the FTS5 rows
+    are returned, not written, when a batch is open (``batch``: ``stash`` them once the
+    report is stored); else written."""
+    from models.writes import Pipe
+
+    own = pipe is None
+    pipe = pipe or Pipe()
+    name = indexed(agency)  # the same for each of its documents
+    numbers = [None, *sorted(sections)]
+    texts = [title or "", *(f"{t}\n{text}" for t, text in (sections[n] for n in numbers[1:]))]
+    if pipe.pg:
+        pipe.insert_into(_PG_INSERT, [(report_id, report_id, n, name, indexed(text))
+                                      for n, text in zip(numbers, texts, strict=True)], template=_PG_REPORT_DOC)
+        if own:
+            pipe.flush()
+        return []
+    cursor = pipe.cursor
+    ids = dict(cursor.execute("SELECT number, id FROM section WHERE report_id = ?", (report_id,)).fetchall())
+    # ids given here: SQLite has one writer at a time (the caller's transaction holds the write lock)
+    first = (cursor.execute("SELECT COALESCE(MAX(id), 0) FROM search_doc").fetchone()[0] or 0) + 1
+    cursor.executemany("INSERT INTO search_doc (id, report_id, section_id) VALUES (?, ?, ?)",
+                       [(i, report_id, ids.get(n)) for i, n in enumerate(numbers, first)])
+    rows = [(i, name, indexed(text)) for i, text in enumerate(texts, first)]
+    if batching():
+        return rows
+    write_fts(rows)
+    return []
 
 
 def rebuild(batch: int = 200) -> int:
