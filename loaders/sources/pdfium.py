@@ -16,6 +16,7 @@ characters that are rotated, mirrored or of no size. Such a page is read by pdfp
 from __future__ import annotations
 
 import ctypes
+import struct
 from dataclasses import dataclass, field
 
 import cffi
@@ -173,20 +174,74 @@ MOVETO, BEZIERTO = R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_BEZIERTO
 TEXT, PATH, IMAGE, FORM = R.FPDF_PAGEOBJ_TEXT, R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_IMAGE, R.FPDF_PAGEOBJ_FORM
 
 
+_SEGMENT = struct.Struct("=ffBB2x")  # PDFium's CFX_Path::Point: x, y, type, closes (and padding)
+
+
+def _segments_in_memory() -> bool:
+    """Whether a path's segments can be read as one array (``_SEGMENT`` each, in the
+    order FPDFPath_GetPathSegment counts them, their types FPDFPathSegment_GetType's):
+    tried once on a path of every kind of segment, against PDFium's own answers."""
+    C = _calls()
+    path = R.FPDFPageObj_CreateNewPath(1.5, 2.25)
+    try:
+        R.FPDFPath_LineTo(path, 3.5, -4.0)
+        R.FPDFPath_BezierTo(path, 5.0, 6.0, 7.25, 8.0, 9.0, 10.5)
+        R.FPDFPath_Close(path)
+        R.FPDFPath_MoveTo(path, 11.0, 12.0)
+        R.FPDFPath_LineTo(path, 13.0, 14.0)
+        obj = _address(path)
+        n = C.FPDFPath_CountSegments(obj)
+        first = C.FPDFPath_GetPathSegment(obj, 0)
+        xy = _FFI.new("float[2]")
+        told = []
+        for j in range(n):
+            segment = C.FPDFPath_GetPathSegment(obj, j)
+            if segment != first + j * _SEGMENT.size:
+                return False
+            C.FPDFPathSegment_GetPoint(segment, xy, xy + 1)
+            told.append((xy[0], xy[1], C.FPDFPathSegment_GetType(segment), C.FPDFPathSegment_GetClose(segment)))
+        read = list(_SEGMENT.iter_unpack(_FFI.buffer(_FFI.cast("char *", first), n * _SEGMENT.size)))
+        kinds = {R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_LINETO, R.FPDF_SEGMENT_BEZIERTO}
+        return n == 7 and read == told and {t[2] for t in told} == kinds and any(t[3] for t in told)
+    finally:
+        R.FPDFPageObj_Destroy(path)
+
+
+_in_memory: bool | None = None
+
+
+def _steps(C: _C, obj: int, xy) -> list[tuple[float, float, int, int]]:
+    """The path's segments: (x, y, type, whether it closes its subpath)."""
+    global _in_memory
+    n = C.FPDFPath_CountSegments(obj)
+    if n <= 0:
+        return []
+    if _in_memory is None:
+        _in_memory = _segments_in_memory()
+    if _in_memory:
+        first = C.FPDFPath_GetPathSegment(obj, 0)
+        # one array, as the self-test found: checked for this path by its last segment's address
+        if first and C.FPDFPath_GetPathSegment(obj, n - 1) == first + (n - 1) * _SEGMENT.size:
+            return list(_SEGMENT.iter_unpack(_FFI.buffer(_FFI.cast("char *", first), n * _SEGMENT.size)))
+    get_segment, get_point = C.FPDFPath_GetPathSegment, C.FPDFPathSegment_GetPoint
+    get_kind, closes = C.FPDFPathSegment_GetType, C.FPDFPathSegment_GetClose
+    x, y = xy, xy + 1
+    steps = []
+    for j in range(n):
+        segment = get_segment(obj, j)
+        get_point(segment, x, y)
+        steps.append((xy[0], xy[1], get_kind(segment), closes(segment)))
+    return steps
+
+
 def _subpaths(C: _C, obj: int, matrix: tuple, xy) -> list[tuple[str, list[tuple[float, float]]]]:
     """The path's subpaths as pdfminer sees them: the shape (m, l, c, h) and one point per step."""
     a, b, c, d, e, f = matrix
-    x, y = xy, xy + 1
-    get_segment, get_point, get_kind = C.FPDFPath_GetPathSegment, C.FPDFPathSegment_GetPoint, C.FPDFPathSegment_GetType
-    steps = []
-    for j in range(C.FPDFPath_CountSegments(obj)):
-        segment = get_segment(obj, j)
-        get_point(segment, x, y)
-        steps.append((get_kind(segment), xy[0], xy[1], segment))
+    steps = _steps(C, obj, xy)
     out: list[tuple[str, list]] = []
     shape, points = "", []
     last = len(steps) - 1
-    for j, (kind, px, py, segment) in enumerate(steps):
+    for j, (px, py, kind, closes) in enumerate(steps):
         point = (round(a * px + c * py + e, DIGITS), round(b * px + d * py + f, DIGITS))
         if kind == MOVETO:
             if shape:
@@ -198,7 +253,7 @@ def _subpaths(C: _C, obj: int, matrix: tuple, xy) -> list[tuple[str, list[tuple[
         shape += "b" if kind == BEZIERTO else "l"  # b: one of a curve's three points
         points.append(point)
         # PDFium marks a subpath's closing ("h") on its last point
-        if (j == last or steps[j + 1][0] == MOVETO) and C.FPDFPathSegment_GetClose(segment):
+        if closes and (j == last or steps[j + 1][2] == MOVETO):
             if shape.endswith("l") and point == points[0]:
                 shape = shape[:-1] + "h"
             else:
