@@ -291,19 +291,31 @@ class CharIndex:
         centres = [((c[X0] + c[X1]) / 2, (c[TOP] + c[BOTTOM]) / 2, c, i) for i, c in enumerate(chars)]
         centres.sort(key=itemgetter(1))
         self.centres = centres
-        self.heights = [v for _, v, _, _ in centres]
+        heights = [v for _, v, _, _ in centres]
+        # a centre that is not a number (NaN) leaves no order to search: every box looks at all
+        self.heights = heights if all(v == v for v in heights) else None
+
+    def _near(self, top: float, bottom: float, inclusive: bool) -> list[tuple]:
+        if self.heights is None:
+            return self.centres
+        high = bisect_right(self.heights, bottom) if inclusive else bisect_left(self.heights, bottom)
+        return self.centres[bisect_left(self.heights, top):high]
 
     def centred(self, box: tuple) -> list[tuple]:
         """(char, its centre across, its centre down) of the characters centred in ``box``
         (``x0 <= centre < x1``, ``top <= centre < bottom``), in page order."""
         x0, top, x1, bottom = box
-        lo, hi = bisect_left(self.heights, top), bisect_left(self.heights, bottom)
-        found = [(i, c, h, v) for h, v, c, i in self.centres[lo:hi] if x0 <= h < x1]
+        found = [(i, c, h, v) for h, v, c, i in self._near(top, bottom, False) if x0 <= h < x1 and top <= v < bottom]
         found.sort(key=itemgetter(0))
         return [(c, h, v) for _, c, h, v in found]
 
     def within(self, box: tuple) -> list[tuple]:
         return [c for c, _, _ in self.centred(box)]
+
+    def inside(self, box: tuple) -> list[int]:
+        """The positions of the characters centred in ``box``, edges included."""
+        x0, top, x1, bottom = box
+        return [i for h, v, _, i in self._near(top, bottom, True) if x0 <= h <= x1 and top <= v <= bottom]
 
 
 def find_tables(edges: list) -> list[Table]:
@@ -312,69 +324,79 @@ def find_tables(edges: list) -> list[Table]:
 
 # --- words and text (pdfplumber.utils.text, default settings) ---
 
-def _line_sort(c):
-    return (c[X0], c[X0])
+_X0, _TOP_BOTTOM = itemgetter(X0), itemgetter(TOP, BOTTOM)  # a line's order, a column's
 
 
-def _column_sort(c):
-    return (c[TOP], c[BOTTOM])
-
-
-def _words(chars: list[tuple]) -> list[tuple[tuple, list[tuple]]]:
-    """(word, its chars) in pdfplumber's order; a word is (x0, top, x1, bottom, text)."""
+def _word_chars(chars: list[tuple]) -> list[list[tuple]]:
+    """Each word's characters, in pdfplumber's order of words."""
     out = []
     for upright, group in groupby(chars, key=itemgetter(UPRIGHT)):
         group = list(group)
         if upright:
             lines = cluster(group, itemgetter(TOP), Y_TOL)
-            sort, a, b, ay = _line_sort, X0, X1, TOP
+            sort, a, b, ay = _X0, X0, X1, TOP
         else:
             lines = cluster(group, itemgetter(X0), X_TOL)
-            sort, a, b, ay = _column_sort, TOP, BOTTOM, X0
+            sort, a, b, ay = _TOP_BOTTOM, TOP, BOTTOM, X0
         for line in lines:
             word: list[tuple] = []
             for c in sorted(line, key=sort):
                 text = c[TEXT]
                 if text.isspace():
                     if word:
-                        out.append(_merge(word))
+                        out.append(word)
                     word = []
                 elif text == "":  # pdfplumber's split_at_punctuation="" holds the empty string
                     if word:
-                        out.append(_merge(word))
-                    out.append(_merge([c]))
+                        out.append(word)
+                    out.append([c])
                     word = []
                 elif word and (c[a] < word[-1][a] or c[a] > word[-1][b] + X_TOL or abs(c[ay] - word[-1][ay]) > Y_TOL):
-                    out.append(_merge(word))
+                    out.append(word)
                     word = [c]
                 else:
                     word.append(c)
             if word:
-                out.append(_merge(word))
+                out.append(word)
     return out
 
 
+def _words(chars: list[tuple]) -> list[tuple[tuple, list[tuple]]]:
+    """(word, its chars) in pdfplumber's order; a word is (x0, top, x1, bottom, text)."""
+    return [_merge(word) for word in _word_chars(chars)]
+
+
+def _text(chars: list[tuple]) -> str:
+    return "".join([LIGATURES.get(c[TEXT], c[TEXT] or "") for c in chars])
+
+
 def _merge(chars: list[tuple]) -> tuple[tuple, list[tuple]]:
-    text = "".join(LIGATURES.get(c[TEXT], c[TEXT] or "") for c in chars)
     return ((min(c[X0] for c in chars), min(c[TOP] for c in chars), max(c[X1] for c in chars),
-             max(c[BOTTOM] for c in chars), text), chars)
+             max(c[BOTTOM] for c in chars), _text(chars)), chars)
 
 
 def extract_text(chars: list[tuple]) -> str:
     """A cell's text: words joined by spaces, lines by newlines (pdfplumber's extract_text)."""
     top = chars[0][TOP]
-    if all(c[TOP] == top and c[UPRIGHT] for c in chars):
+    for c in chars:
+        if c[TOP] != top or not c[UPRIGHT]:
+            break
+    else:
         return _one_line(chars)
-    words = [w for w, _ in _words(chars)]
-    return "\n".join(" ".join(w[4] for w in line) for line in cluster(words, itemgetter(1), Y_TOL))
+    # a word's text and top are all its line and place in it take
+    words = [(min(c[TOP] for c in word), _text(word)) for word in _word_chars(chars)]
+    return "\n".join(" ".join(w[1] for w in line) for line in cluster(words, itemgetter(0), Y_TOL))
 
 
 def _one_line(chars: list[tuple]) -> str:
     """The text of upright characters on one height: what ``extract_text`` gives them, faster."""
+    if len(chars) == 1:
+        text = chars[0][TEXT]
+        return "" if text.isspace() or text == "" else LIGATURES.get(text, text)
     words: list[str] = []
     word: list[str] = []
     last = None
-    for c in sorted(chars, key=_line_sort):
+    for c in sorted(chars, key=_X0):
         text = c[TEXT]
         if text.isspace():
             if word:

@@ -39,10 +39,6 @@ class PageContent:
 
 
 _FFI = cffi.FFI()
-_FFI.cdef("""
-typedef struct { float left; float top; float right; float bottom; } FS_RECTF;
-typedef struct { float a; float b; float c; float d; float e; float f; } FS_MATRIX;
-""")
 
 # PDFium's functions the loops call, each a C type over plain addresses (handles are
 # integers): called through cffi, about half ctypes' cost a call
@@ -51,8 +47,8 @@ _SIGNATURES = {
     "FPDFText_ClosePage": "void(uintptr_t)",
     "FPDFText_CountChars": "int(uintptr_t)",
     "FPDFText_GetText": "int(uintptr_t, int, int, unsigned short *)",
-    "FPDFText_GetLooseCharBox": "int(uintptr_t, int, FS_RECTF *)",
-    "FPDFText_GetMatrix": "int(uintptr_t, int, FS_MATRIX *)",
+    "FPDFText_GetLooseCharBox": "int(uintptr_t, int, float *)",  # FS_RECTF: left, top, right, bottom
+    "FPDFText_GetMatrix": "int(uintptr_t, int, float *)",  # FS_MATRIX: a, b, c, d, e, f
     "FPDFText_GetFontSize": "double(uintptr_t, int)",
     "FPDFText_IsGenerated": "int(uintptr_t, int)",
     "FPDFText_GetCharOrigin": "int(uintptr_t, int, double *, double *)",
@@ -64,7 +60,7 @@ _SIGNATURES = {
     "FPDFFormObj_CountObjects": "int(uintptr_t)",
     "FPDFFormObj_GetObject": "uintptr_t(uintptr_t, unsigned long)",
     "FPDFPageObj_GetType": "int(uintptr_t)",
-    "FPDFPageObj_GetMatrix": "int(uintptr_t, FS_MATRIX *)",
+    "FPDFPageObj_GetMatrix": "int(uintptr_t, float *)",  # FS_MATRIX: a, b, c, d, e, f
     "FPDFPath_CountSegments": "int(uintptr_t)",
     "FPDFPath_GetPathSegment": "uintptr_t(uintptr_t, int)",
     "FPDFPathSegment_GetType": "int(uintptr_t)",
@@ -120,14 +116,16 @@ def _chars(C: _C, page: int, height: float, vertical: tuple[float, float] | None
         text = _FFI.buffer(buffer)[: 2 * n].decode("utf-16-le", errors="surrogatepass")
         if len(text) != n:
             text = "".join(chr(C.FPDFText_GetUnicode(tp, i)) for i in range(n))
-        box, m = _FFI.new("FS_RECTF *"), _FFI.new("FS_MATRIX *")
+        box, m = _FFI.new("float[4]"), _FFI.new("float[6]")
+        box_, m_ = memoryview(_FFI.buffer(box)).cast("f"), memoryview(_FFI.buffer(m)).cast("f")  # read at C speed
         get_box, text_object, generated = C.FPDFText_GetLooseCharBox, C.FPDFText_GetTextObject, C.FPDFText_IsGenerated
         out: list[tuple] = []
         append = out.append
         fonts: dict = {}
         objects: dict = {}  # a text object's characters share its scale and font size
+        spacey = {ch for ch in set(text) if ch.isspace() or ch == "\x00"}  # PDFium may have added these
         for i, ch in enumerate(text):
-            if (ch.isspace() or ch == "\x00") and generated(tp, i) != 0:
+            if ch in spacey and generated(tp, i) != 0:
                 continue
             obj = text_object(tp, i)
             scale = objects.get(obj)
@@ -135,10 +133,10 @@ def _chars(C: _C, page: int, height: float, vertical: tuple[float, float] | None
                 if not C.FPDFText_GetMatrix(tp, i, m):
                     return None
                 size = C.FPDFText_GetFontSize(tp, i)
-                if m.b or m.c or m.a <= 0 or m.d <= 0 or size <= 0 or not obj:
+                a, b, c, d = m_[0], m_[1], m_[2], m_[3]
+                if b or c or a <= 0 or d <= 0 or size <= 0 or not obj:
                     return None  # rotated, mirrored or sizeless: pdfplumber reads the page
-                scale = objects[obj] = (size * m.d, vertical is not None and _is_vertical(C, obj, fonts) and
-                                        (size, m.a, m.d))
+                scale = objects[obj] = (size * d, vertical is not None and _is_vertical(C, obj, fonts) and (size, a, d))
             if not get_box(tp, i, box):
                 return None
             high, upright_column = scale
@@ -154,8 +152,8 @@ def _chars(C: _C, page: int, height: float, vertical: tuple[float, float] | None
                 x1, y0 = x0 + a * size, oy + d * (above + vertical[1] * size * 0.001)
                 append((x0, height - y1, x1, height - y0, ch, True))
                 continue
-            bottom = height - box.bottom
-            append((box.left, bottom - high, box.right, bottom, ch, True))
+            bottom = height - box_[3]
+            append((box_[0], bottom - high, box_[2], bottom, ch, True))
         return out, set(objects)
     finally:
         C.FPDFText_ClosePage(tp)
@@ -170,7 +168,7 @@ def _is_vertical(C: _C, text_object: int, fonts: dict) -> bool:
     return fonts[font]
 
 
-MOVETO, BEZIERTO = R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_BEZIERTO
+MOVETO, LINETO, BEZIERTO = R.FPDF_SEGMENT_MOVETO, R.FPDF_SEGMENT_LINETO, R.FPDF_SEGMENT_BEZIERTO
 TEXT, PATH, IMAGE, FORM = R.FPDF_PAGEOBJ_TEXT, R.FPDF_PAGEOBJ_PATH, R.FPDF_PAGEOBJ_IMAGE, R.FPDF_PAGEOBJ_FORM
 
 
@@ -238,6 +236,17 @@ def _subpaths(C: _C, obj: int, matrix: tuple, xy) -> list[tuple[str, list[tuple[
     """The path's subpaths as pdfminer sees them: the shape (m, l, c, h) and one point per step."""
     a, b, c, d, e, f = matrix
     steps = _steps(C, obj, xy)
+    if steps and steps[0][2] == MOVETO and all(k == LINETO for _, _, k, _ in steps[1:]):
+        # one subpath of straight lines (a rule, a rectangle): the general steps below, at once
+        points = [(round(a * px + c * py + e, DIGITS), round(b * px + d * py + f, DIGITS)) for px, py, _, _ in steps]
+        shape = "m" + "l" * (len(points) - 1)
+        if len(points) > 1 and steps[-1][3]:
+            if points[-1] == points[0]:
+                shape = shape[:-1] + "h"
+            else:
+                shape += "h"
+                points.append(points[0])
+        return [(shape, points)]
     out: list[tuple[str, list]] = []
     shape, points = "", []
     last = len(steps) - 1
@@ -311,7 +320,8 @@ def _objects(C: _C, content: PageContent, owner: int, outer: tuple | None, texts
     else:
         count, get = C.FPDFFormObj_CountObjects, C.FPDFFormObj_GetObject
     kind_of, matrix_of = C.FPDFPageObj_GetType, C.FPDFPageObj_GetMatrix
-    m = _FFI.new("FS_MATRIX *")
+    m = _FFI.new("float[6]")
+    unpack = _FFI.unpack
     ints, floats = _FFI.new("unsigned int[2]"), _FFI.new("float[2]")
     modes = _FFI.new("int[2]")
     for i in range(count(owner)):
@@ -321,7 +331,7 @@ def _objects(C: _C, content: PageContent, owner: int, outer: tuple | None, texts
         kind = kind_of(obj)
         if kind != PATH and kind != IMAGE and kind != FORM:
             continue
-        matrix = (m.a, m.b, m.c, m.d, m.e, m.f) if matrix_of(obj, m) else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        matrix = tuple(unpack(m, 6)) if matrix_of(obj, m) else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
         if outer is not None:
             matrix = _then(matrix, outer)
         if kind == FORM:
