@@ -206,52 +206,80 @@ def _segments_in_memory() -> bool:
 
 
 _in_memory: bool | None = None
+_ARRAYS: dict = {}  # the ctypes type of n segments' bytes
 
 
-def _steps(C: _C, obj: int, xy) -> list[tuple[float, float, int, int]]:
-    """The path's segments: (x, y, type, whether it closes its subpath)."""
+def _steps(C: _C, obj: int, xy) -> tuple[list[float], list[float], bytes, bytes]:
+    """The path's segments: their x and y, their types and whether each closes its subpath."""
     global _in_memory
     n = C.FPDFPath_CountSegments(obj)
     if n <= 0:
-        return []
+        return [], [], b"", b""
     if _in_memory is None:
         _in_memory = _segments_in_memory()
     if _in_memory:
         first = C.FPDFPath_GetPathSegment(obj, 0)
         # one array, as the self-test found: checked for this path by its last segment's address
         if first and C.FPDFPath_GetPathSegment(obj, n - 1) == first + (n - 1) * _SEGMENT.size:
-            return list(_SEGMENT.iter_unpack(_FFI.buffer(_FFI.cast("char *", first), n * _SEGMENT.size)))
+            array = _ARRAYS.get(n)
+            if array is None:
+                array = _ARRAYS[n] = ctypes.c_char * (n * _SEGMENT.size)
+            raw = array.from_address(first).raw
+            floats = memoryview(raw).cast("f")
+            return floats[0::3].tolist(), floats[1::3].tolist(), raw[8::12], raw[9::12]
     get_segment, get_point = C.FPDFPath_GetPathSegment, C.FPDFPathSegment_GetPoint
     get_kind, closes = C.FPDFPathSegment_GetType, C.FPDFPathSegment_GetClose
-    x, y = xy, xy + 1
-    steps = []
+    xs, ys, kinds, closing = [], [], bytearray(), bytearray()
     for j in range(n):
         segment = get_segment(obj, j)
-        get_point(segment, x, y)
-        steps.append((xy[0], xy[1], get_kind(segment), closes(segment)))
-    return steps
+        get_point(segment, xy, xy + 1)
+        xs.append(xy[0])
+        ys.append(xy[1])
+        kinds.append(get_kind(segment) & 0xFF)
+        closing.append(1 if closes(segment) else 0)
+    return xs, ys, bytes(kinds), bytes(closing)
 
 
-def _subpaths(C: _C, obj: int, matrix: tuple, xy) -> list[tuple[str, list[tuple[float, float]]]]:
-    """The path's subpaths as pdfminer sees them: the shape (m, l, c, h) and one point per step."""
+def _subpaths(C: _C, obj: int, matrix: tuple, xy, rounding: dict) -> list[tuple[str, list[tuple[float, float]]]]:
+    """The path's subpaths as pdfminer sees them: the shape (m, l, c, h) and one point per step
+    (``rounding``: the page's coordinates rounded so far)."""
     a, b, c, d, e, f = matrix
-    steps = _steps(C, obj, xy)
-    if steps and steps[0][2] == MOVETO and all(k == LINETO for _, _, k, _ in steps[1:]):
+    xs, ys, kinds, closing = _steps(C, obj, xy)
+    if not xs:
+        return []
+    # round(v, DIGITS) of each coordinate: a page repeats its coordinates (cells share
+    # their edges) and rounding to digits is slow, so each distinct value is rounded once;
+    # zeros (0.0 and -0.0 are one key but round apart) and NaN are never kept
+    every = []
+    get = rounding.get
+    for px, py in zip(xs, ys, strict=True):
+        x, y = a * px + c * py + e, b * px + d * py + f
+        rx = get(x)
+        if rx is None:
+            rx = round(x, DIGITS)
+            if x and x == x:
+                rounding[x] = rx
+        ry = get(y)
+        if ry is None:
+            ry = round(y, DIGITS)
+            if y and y == y:
+                rounding[y] = ry
+        every.append((rx, ry))
+    if kinds[0] == MOVETO and kinds.count(LINETO) == len(kinds) - 1:
         # one subpath of straight lines (a rule, a rectangle): the general steps below, at once
-        points = [(round(a * px + c * py + e, DIGITS), round(b * px + d * py + f, DIGITS)) for px, py, _, _ in steps]
-        shape = "m" + "l" * (len(points) - 1)
-        if len(points) > 1 and steps[-1][3]:
-            if points[-1] == points[0]:
+        shape = "m" + "l" * (len(every) - 1)
+        if len(every) > 1 and closing[-1]:
+            if every[-1] == every[0]:
                 shape = shape[:-1] + "h"
             else:
                 shape += "h"
-                points.append(points[0])
-        return [(shape, points)]
+                every.append(every[0])
+        return [(shape, every)]
     out: list[tuple[str, list]] = []
     shape, points = "", []
-    last = len(steps) - 1
-    for j, (px, py, kind, closes) in enumerate(steps):
-        point = (round(a * px + c * py + e, DIGITS), round(b * px + d * py + f, DIGITS))
+    last = len(every) - 1
+    for j, point in enumerate(every):
+        kind = kinds[j]
         if kind == MOVETO:
             if shape:
                 out.append((shape, points))
@@ -262,7 +290,7 @@ def _subpaths(C: _C, obj: int, matrix: tuple, xy) -> list[tuple[str, list[tuple[
         shape += "b" if kind == BEZIERTO else "l"  # b: one of a curve's three points
         points.append(point)
         # PDFium marks a subpath's closing ("h") on its last point
-        if closes and (j == last or steps[j + 1][2] == MOVETO):
+        if closing[j] and (j == last or kinds[j + 1] == MOVETO):
             if shape.endswith("l") and point == points[0]:
                 shape = shape[:-1] + "h"
             else:
@@ -311,7 +339,7 @@ def _paint(content: PageContent, shape: str, points: list[tuple[float, float]]) 
     content.curves.append([(x, h - y) for x, y in points])
 
 
-def _objects(C: _C, content: PageContent, owner: int, outer: tuple | None, texts: set) -> None:
+def _objects(C: _C, content: PageContent, owner: int, outer: tuple | None, texts: set, rounding: dict) -> None:
     """The paths and images of the page (or of a form, ``outer`` its matrix); ``texts``:
     the text objects already known, passed over without asking their type."""
     h = content.height
@@ -335,11 +363,11 @@ def _objects(C: _C, content: PageContent, owner: int, outer: tuple | None, texts
         if outer is not None:
             matrix = _then(matrix, outer)
         if kind == FORM:
-            _objects(C, content, obj, matrix, texts)
+            _objects(C, content, obj, matrix, texts, rounding)
         elif kind == PATH:
             if C.FPDFPath_GetDrawMode(obj, modes, modes + 1) and not (modes[0] or modes[1]):
                 continue  # neither filled nor stroked ("n"): pdfminer paints nothing
-            for shape, points in _subpaths(C, obj, matrix, floats):
+            for shape, points in _subpaths(C, obj, matrix, floats, rounding):
                 _paint(content, shape, points)
         else:
             a, b, c, d, e, f = matrix
@@ -366,5 +394,5 @@ def read_page(page: pdfium.PdfPage, vertical: tuple[float, float] | None = None)
     if found is None:
         return None
     content.chars, texts = found
-    _objects(C, content, address, None, texts)
+    _objects(C, content, address, None, texts, {})
     return content
