@@ -152,11 +152,16 @@ def _finite(edges: list[tuple]) -> bool:
 
 def intersections(edges: list[tuple]) -> dict:
     """Where a vertical edge meets a horizontal one (within 3 pt): the point (the
-    vertical's place, the horizontal's height) and the boxes of the edges meeting there."""
+    vertical's place, the horizontal's height) and the edges meeting there, as two bit
+    sets (a bit per distinct box of a vertical edge, a bit per distinct box of a horizontal one)."""
     vertical = sorted((e for e in edges if e[ORIENT] == "v"), key=itemgetter(EX0, ETOP))
     horizontal = sorted((e for e in edges if e[ORIENT] == "h"), key=itemgetter(ETOP, EX0))
     windowed = _finite(edges)
     tops = [h[ETOP] for h in horizontal]
+    v_bits: dict = {}
+    h_bits: dict = {}
+    for h in horizontal:
+        h_bits.setdefault((h[EX0], h[ETOP], h[EX1], h[EBOTTOM]), 1 << len(h_bits))
     found: dict = {}
     for v in vertical:
         vx, vtop, vbottom = v[EX0], v[ETOP], v[EBOTTOM]
@@ -165,25 +170,27 @@ def intersections(edges: list[tuple]) -> dict:
                               bisect_right(tops, vbottom + INTERSECT + 1 + abs(vbottom) * 1e-9)]
         else:
             near = horizontal
-        vbox = None
+        vbit = None
         for h in near:
             htop = h[ETOP]
             if (vtop <= htop + INTERSECT and vbottom >= htop - INTERSECT
                     and h[EX0] - INTERSECT <= vx <= h[EX1] + INTERSECT):
-                if vbox is None:
-                    vbox = (vx, vtop, v[EX1], vbottom)
+                if vbit is None:
+                    vbit = v_bits.setdefault((vx, vtop, v[EX1], vbottom), 1 << len(v_bits))
+                hbit = h_bits[(h[EX0], htop, h[EX1], h[EBOTTOM])]
                 at = found.get((vx, htop))
                 if at is None:
-                    at = found[(vx, htop)] = (set(), set())
-                at[0].add(vbox)
-                at[1].add((h[EX0], htop, h[EX1], h[EBOTTOM]))
+                    found[(vx, htop)] = [vbit, hbit]
+                else:
+                    at[0] |= vbit
+                    at[1] |= hbit
     return found
 
 
 def cells(found: dict) -> list[tuple]:
     """The smallest cell with its top-left corner at each intersection (pdfplumber's
-    order): down its column to a point its vertical edge reaches, along its row to one
-    its horizontal edge reaches, and the corner they meet at joined to both."""
+    order): down its column to a point one of its vertical edges reaches, along its row
+    to one one of its horizontal edges reaches, and the corner they meet at joined to both."""
     points = sorted(found)
     columns: dict = {}
     rows: dict = {}
@@ -202,15 +209,16 @@ def cells(found: dict) -> list[tuple]:
     for pt in points[:-1]:
         downs, acrosses = found[pt]
         for b in below[pt]:
-            if downs.isdisjoint(found[b][0]):
+            if not downs & found[b][0]:
                 continue
             across_b = found[b][1]
             cell = None
             for r in right[pt]:
-                if acrosses.isdisjoint(found[r][1]):
+                at_r = found[r]
+                if not acrosses & at_r[1]:
                     continue
                 corner = found.get((r[0], b[1]))
-                if corner is not None and not corner[0].isdisjoint(found[r][0]) and not corner[1].isdisjoint(across_b):
+                if corner is not None and corner[0] & at_r[0] and corner[1] & across_b:
                     cell = (pt[0], pt[1], r[0], b[1])
                     break
             if cell:
@@ -222,10 +230,15 @@ def cells(found: dict) -> list[tuple]:
 def tables_of(cell_list: list[tuple]) -> list[list[tuple]]:
     """Cells grouped into tables of cells that share a corner, top to bottom (pdfplumber's
     cells_to_tables: each table all the cells reached from its first one through shared corners)."""
+    corners = [((x0, top), (x0, bottom), (x1, top), (x1, bottom)) for x0, top, x1, bottom in cell_list]
     at_corner: dict = {}
-    for k, c in enumerate(cell_list):
-        for corner in ((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3])):
-            at_corner.setdefault(corner, []).append(k)
+    for k, four in enumerate(corners):
+        for corner in four:
+            sharing = at_corner.get(corner)
+            if sharing is None:
+                at_corner[corner] = [k]
+            else:
+                sharing.append(k)
     table_of = [-1] * len(cell_list)
     tables = []
     for seed in range(len(cell_list)):
@@ -235,8 +248,7 @@ def tables_of(cell_list: list[tuple]) -> list[list[tuple]]:
         table_of[seed] = number
         members, todo = [seed], [seed]
         while todo:
-            c = cell_list[todo.pop()]
-            for corner in ((c[0], c[1]), (c[0], c[3]), (c[2], c[1]), (c[2], c[3])):
+            for corner in corners[todo.pop()]:
                 for k in at_corner[corner]:
                     if table_of[k] < 0:
                         table_of[k] = number
@@ -270,15 +282,22 @@ class Table:
         index = index or CharIndex(chars)
         out = []
         for box, row in self.rows:
-            in_row = index.centred(box)
+            in_row = index.across(box)  # (centre across, centre down, position, char), by centre across
+            if index.ordered:
+                lefts = [t[0] for t in in_row]
             texts: list[str | None] = []
             for cell in row:
                 if cell is None:
                     texts.append(None)
                     continue
                 x0, top, x1, bottom = cell
-                mine = [c for c, h, v in in_row if x0 <= h < x1 and top <= v < bottom]
-                texts.append(extract_text(mine) if mine else "")
+                if index.ordered:  # those centred from x0 up to x1
+                    near = in_row[bisect_left(lefts, x0):bisect_left(lefts, x1)]
+                    mine = [(i, c) for h, v, i, c in near if top <= v < bottom]
+                else:
+                    mine = [(i, c) for h, v, i, c in in_row if x0 <= h < x1 and top <= v < bottom]
+                mine.sort()  # page order (positions are distinct)
+                texts.append(extract_text([c for _, c in mine]) if mine else "")
             out.append(texts)
         return out
 
@@ -293,7 +312,16 @@ class CharIndex:
         self.centres = centres
         heights = [v for _, v, _, _ in centres]
         # a centre that is not a number (NaN) leaves no order to search: every box looks at all
-        self.heights = heights if all(v == v for v in heights) else None
+        self.ordered = all(v == v and h == h for h, v, _, _ in centres)
+        self.heights = heights if self.ordered else None
+
+    def across(self, box: tuple) -> list[tuple]:
+        """(centre across, centre down, position, char) of the characters centred in
+        ``box`` (``x0 <= centre < x1``, ``top <= centre < bottom``), by their centre across."""
+        x0, top, x1, bottom = box
+        found = [(h, v, i, c) for h, v, c, i in self._near(top, bottom, False) if x0 <= h < x1 and top <= v < bottom]
+        found.sort(key=itemgetter(0))
+        return found
 
     def _near(self, top: float, bottom: float, inclusive: bool) -> list[tuple]:
         if self.heights is None:
