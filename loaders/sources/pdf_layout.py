@@ -28,6 +28,7 @@ EDGE_MIN, EDGE_PREFILTER = 3, 1  # edge_min_length, edge_min_length_prefilter
 INTERSECT = 3  # intersection_tolerance
 X_TOL = Y_TOL = 3  # text x_tolerance, y_tolerance
 LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+_SPACE_OR_LIGATURE = re.compile("[\\s" + "".join(LIGATURES) + "]")  # \s is str.isspace's
 
 X0, TOP, X1, BOTTOM, TEXT, UPRIGHT = range(6)
 ORIENT, EX0, ETOP, EX1, EBOTTOM, EWIDTH, EHEIGHT = range(7)
@@ -421,10 +422,16 @@ def _one_line(chars: list[tuple]) -> str:
     if len(chars) == 1:
         text = chars[0][TEXT]
         return "" if text.isspace() or text == "" else LIGATURES.get(text, text)
+    ordered = sorted(chars, key=_X0)
+    texts = [c[TEXT] for c in ordered]
+    joined = "".join(texts)
+    if ("" not in texts and not _SPACE_OR_LIGATURE.search(joined)
+            and not any(b[X0] < a[X0] or b[X0] > a[X1] + X_TOL for a, b in zip(ordered, ordered[1:], strict=False))):
+        return joined  # no space, empty text or ligature, no gap: one word
     words: list[str] = []
     word: list[str] = []
     last = None
-    for c in sorted(chars, key=_X0):
+    for c in ordered:
         text = c[TEXT]
         if text.isspace():
             if word:
