@@ -313,7 +313,7 @@ class CharIndex:
         self.centres = centres
         heights = [v for _, v, _, _ in centres]
         # a centre that is not a number (NaN) leaves no order to search: every box looks at all
-        self.ordered = all(v == v and h == h for h, v, _, _ in centres)
+        self.ordered = not any(map(math.isnan, heights)) and not any(map(math.isnan, [t[0] for t in centres]))
         self.heights = heights if self.ordered else None
 
     def across(self, box: tuple) -> list[tuple]:
