@@ -349,7 +349,7 @@ def _objects(C: _C, content: PageContent, owner: int, outer: tuple | None, texts
         count, get = C.FPDFFormObj_CountObjects, C.FPDFFormObj_GetObject
     kind_of, matrix_of = C.FPDFPageObj_GetType, C.FPDFPageObj_GetMatrix
     m = _FFI.new("float[6]")
-    unpack = _FFI.unpack
+    m_ = memoryview(_FFI.buffer(m)).cast("f")
     ints, floats = _FFI.new("unsigned int[2]"), _FFI.new("float[2]")
     modes = _FFI.new("int[2]")
     for i in range(count(owner)):
@@ -359,7 +359,7 @@ def _objects(C: _C, content: PageContent, owner: int, outer: tuple | None, texts
         kind = kind_of(obj)
         if kind != PATH and kind != IMAGE and kind != FORM:
             continue
-        matrix = tuple(unpack(m, 6)) if matrix_of(obj, m) else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        matrix = tuple(m_.tolist()) if matrix_of(obj, m) else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
         if outer is not None:
             matrix = _then(matrix, outer)
         if kind == FORM:
