@@ -10,6 +10,12 @@ a rectangle (``m l l l h`` with square corners, as ``re`` draws), otherwise a cu
 Images are the page's image objects, their box the unit square under their matrix.
 Objects inside form XObjects are read with the form's matrix.
 
+PDFium is called through cffi (ABI mode, over the function addresses pypdfium2 loaded;
+handles are plain integers). A path's segments are copied in one read from PDFium's
+point array (``FPDFPath_GetPathSegment`` points into it), a layout checked once against
+PDFium's own answers and per path by its last segment's address; otherwise they are
+asked one by one.
+
 ``read_page`` answers None for a page whose geometry it cannot promise to be
 pdfminer's: a rotated page, a media box not at the origin or a crop box inside it,
 characters that are rotated, mirrored or of no size. Such a page is read by pdfplumber."""
