@@ -110,6 +110,7 @@ class PageItem:
 
 
 _SENTENCE_END = "。！？：；:;!?"
+_SENTENCE_ENDS = tuple(_SENTENCE_END)
 _STARTS_ITEM = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])")
 
 
@@ -121,17 +122,17 @@ def _width(text: str) -> int:
 def paragraphs(items: list[PageItem]) -> list[PageItem]:
     """Join a page's wrapped prose lines: a line nearly as wide as the page's widest
     text, not ending a sentence, runs on into the next one unless that starts an item."""
-    widest = max((_width(i.content) for i in items if isinstance(i.content, str)), default=0)
+    widths = [_width(i.content) if isinstance(i.content, str) else None for i in items]
+    widest = max((w for w in widths if w is not None), default=0)
     out: list[PageItem] = []
     running = False
-    for item in items:
+    for item, width in zip(items, widths, strict=True):
         content = item.content
-        if isinstance(content, str) and running and not _STARTS_ITEM.match(content):
+        if width is not None and running and not _STARTS_ITEM.match(content):
             out[-1] = replace(out[-1], content=out[-1].content + content, ocr=_joined(out[-1].ocr, item.ocr))
         else:
             out.append(item)
-        running = (isinstance(content, str) and _width(content) >= 0.85 * widest
-                   and not content.endswith(tuple(_SENTENCE_END)))
+        running = width is not None and width >= 0.85 * widest and not content.endswith(_SENTENCE_ENDS)
     return out
 
 

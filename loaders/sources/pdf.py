@@ -129,7 +129,7 @@ class PdfiumPage:
     def __init__(self, content):
         self.content = content
         self.width, self.height = content.width, content.height
-        self._edges = None
+        self._chars_index = None
 
     def grid_positions(self) -> int:
         return _grid_positions(self.content.lines, self.content.rects)
@@ -141,14 +141,26 @@ class PdfiumPage:
             edges.extend(pdf_layout.rect_edges(*rect))
         for points in c.curves:
             edges.extend(pdf_layout.curve_edges(points))
-        index = pdf_layout.CharIndex(c.chars)
+        found = pdf_layout.find_tables(edges)
+        if not found:
+            return []
+        index = self._index()
         return [(t.bbox, [(box, texts) for (box, _), texts in zip(t.rows, t.extract(c.chars, index), strict=True)])
-                for t in pdf_layout.find_tables(edges)]
+                for t in found]
+
+    def _index(self) -> pdf_layout.CharIndex:
+        if self._chars_index is None:
+            self._chars_index = pdf_layout.CharIndex(self.content.chars)
+        return self._chars_index
 
     def text_lines(self, outside: list[tuple]) -> list[tuple[float, float, float, float, str]]:
+        """The text lines of the characters not centred in any of the boxes ``outside`` (edges included)."""
         chars = self.content.chars
-        for x0, top, x1, bottom in outside:
-            chars = [c for c in chars if not (x0 <= (c[0] + c[2]) / 2 <= x1 and top <= (c[1] + c[3]) / 2 <= bottom)]
+        if outside and chars:
+            index = self._index()
+            inside = {i for box in outside for i in index.inside(box)}
+            if inside:
+                chars = [c for i, c in enumerate(chars) if i not in inside]
         return pdf_layout.text_lines(chars)
 
     @property
