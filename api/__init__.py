@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     negotiation.init_app(app)  # an Accept it cannot serve: 406, before the database is asked
     init_db(app)
     limits.init_app(app)
+    caching.init_response_cache(app)  # its after_request runs after compression's, before the limiter's
     compression.init_app(app)  # its after_request runs after caching's: an ETag per encoding
     caching.init_app(app)
     CORS(app, resources={r"/v1/*": {"origins": "*"}, auth.WRITE_PATHS: auth.WRITE_CORS,

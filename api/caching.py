@@ -6,11 +6,21 @@ An ETag names one body: a GET reads the data version and everything it answers i
 one snapshot (``begin_snapshot``: a read-only transaction from before the ETag is made
 until the response is sent, a streamed one included: ``hold_for_body``), so a load
 committing meanwhile changes neither, and a list's ``meta.total`` is counted in the
-snapshot its page is read from."""
+snapshot its page is read from.
+
+Answers are kept too (``ResponseCache``): a GET answered 200 with a whole body is
+kept, in its process, under its ETag (data version, code version, URL, Accept) and the
+request headers that the answer's own headers depend on (Accept-Encoding, Origin, the
+URL the server is reached at); the same request under the same data version is then
+answered from it, before the view runs. A write changes the data version in its own
+transaction, so an answer kept under an earlier version is never served again, and the
+version a request reads is the one of the snapshot it would be answered from."""
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 
 from flask import Flask, Response, current_app, g, request
 
@@ -18,7 +28,7 @@ from api.observability import NO_DATABASE
 from loaders import PARSER_VERSION
 from models import database
 from models.db import read_snapshot
-from models.schema import data_changed_at, data_version
+from models.schema import data_changed_at
 
 log = logging.getLogger(__name__)
 UNCACHED = {"jobs.get_job"}  # a job changes without a write to the data: no ETag, never cached
@@ -70,6 +80,62 @@ def end_snapshot() -> None:
         log.warning("could not end the read transaction: %s", e)
 
 
+def data_version() -> str:
+    """The data version, read in the request's snapshot (one indexed row: no model query)."""
+    row = database.execute_sql("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    return row[0] if row else "empty"
+
+
+class ResponseCache:
+    """Whole answers (status, headers, body), least recently used first out, at most
+    ``max_bytes`` of bodies, none larger than ``max_body``. Safe across threads."""
+
+    def __init__(self, max_bytes: int, max_body: int):
+        self.max_bytes, self.max_body = max_bytes, max_body
+        self.entries: OrderedDict[tuple, tuple[int, list, bytes]] = OrderedDict()
+        self.bytes = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[int, list, bytes] | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, status: int, headers: list, body: bytes) -> None:
+        if len(body) > self.max_body:
+            return
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old[2])
+            self.entries[key] = (status, headers, body)
+            self.bytes += len(body)
+            while self.bytes > self.max_bytes and self.entries:
+                self.bytes -= len(self.entries.popitem(last=False)[1][2])
+
+
+CACHE_KEY, CACHE_HIT = "ogi.cache_key", "ogi.cache_hit"  # in the request's WSGI environ
+
+
+def kept_answer() -> bool:
+    """Whether this request is answered from the ResponseCache (its headers final)."""
+    return request.environ.get(CACHE_HIT, False)
+
+
+def _cache_key() -> tuple | None:
+    """What a kept answer to this request is kept under, or None if it may not be kept:
+    a request with a range, credentials or a cookie is always answered by its view."""
+    environ = request.environ
+    if "HTTP_RANGE" in environ or "HTTP_AUTHORIZATION" in environ or "HTTP_COOKIE" in environ:
+        return None
+    # the URL it is reached at (the links it writes: request.url_root, from these), Accept-Encoding, Origin
+    return (g.etag, environ.get("HTTP_ACCEPT_ENCODING", ""), environ.get("HTTP_ORIGIN"),
+            environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME"))
+
+
 def _etag(version: str) -> str:
     key = "|".join((version, PARSER_VERSION, current_app.config["API_VERSION"], request.full_path,
                     request.headers.get("Accept", "")))
@@ -96,10 +162,19 @@ def init_app(app: Flask) -> None:
         if not request.if_none_match and request.if_modified_since and g.last_modified \
                 and g.last_modified <= request.if_modified_since:  # only without If-None-Match (RFC 9110 13.1.3)
             return Response(status=304)
+        cache = app.extensions.get("ogi_responses")
+        key = request.environ[CACHE_KEY] = cache and _cache_key()  # the request's own (g may outlive it)
+        kept = key and cache.get(key)
+        if kept:
+            request.environ[CACHE_HIT] = True  # its headers are final: the hooks that made them leave it alone
+            status, headers, body = kept
+            return Response(body, status=status, headers=headers)
         return None
 
     @app.after_request
     def cache_headers(response: Response) -> Response:
+        if kept_answer():
+            return response
         if (request.method in ("GET", "HEAD") and "etag" in g and response.status_code in (200, 304)
                 and request.endpoint not in UNCACHED):
             response.set_etag(g.get("etag_matched", g.etag) if response.status_code == 304 else g.etag)
@@ -107,4 +182,24 @@ def init_app(app: Flask) -> None:
                 response.last_modified = g.last_modified
             response.headers["Cache-Control"] = f"public, max-age={app.config['CACHE_MAX_AGE']}"
             response.vary.add("Accept")
+        return response
+
+
+def init_response_cache(app: Flask) -> None:
+    """Keep whole answers (``ResponseCache``; ``RESPONSE_CACHE_MB`` of bodies a process,
+    0: none). Registered before ``api.compression``, so that its after_request runs after
+    compression's (an answer is kept as sent, compressed) and before the limiter's
+    and the access log's, whose headers are each request's own."""
+    size = app.config.setdefault("RESPONSE_CACHE_MB", 64)
+    if not size:
+        return
+    app.extensions["ogi_responses"] = ResponseCache(int(size * 1024 * 1024), int(size * 1024 * 1024) // 8)
+
+    @app.after_request
+    def keep(response: Response) -> Response:
+        key = request.environ.get(CACHE_KEY)
+        if (key and not kept_answer() and request.method == "GET" and response.status_code == 200
+                and not response.is_streamed and not response.direct_passthrough):
+            app.extensions["ogi_responses"].put(key, response.status_code, list(response.headers.items()),
+                                                response.get_data())
         return response

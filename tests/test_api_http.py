@@ -1,4 +1,5 @@
 """HTTP behaviour: ETags and 304s, Cache-Control, CORS, the docs, the OpenAPI document, and compression."""
+import gzip
 import json
 from pathlib import Path
 
@@ -30,6 +31,50 @@ def test_etag_changes_when_the_data_changes(client, tmp_path):
     response = client.get("/v1/agencies", headers={"If-None-Match": etag})
     assert response.status_code == 200 and response.headers["ETag"] != etag
     assert response.json["meta"]["total"] == 6
+
+
+def _answer(response) -> tuple:
+    """Status, headers (but the request's id) and body (gzip's: unpacked, its header holds a time)."""
+    body = response.get_data()
+    if response.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return response.status_code, [(k, v) for k, v in response.headers.items() if k != "X-Request-ID"], body
+
+
+@pytest.mark.parametrize("encoding", ["", "gzip"])
+def test_a_kept_answer_is_the_answer_and_changes_after_a_write(app, client, tmp_path, encoding):
+    """An answer is kept per data version (api.caching.ResponseCache): the same request
+    gets the same status, headers and body (its own X-Request-ID), and after a load or a
+    retraction, on either backend, the new data: never an answer of before the write."""
+    from loaders.store import retract_report
+    from models import Report
+
+    urls = ["/v1/cells?year=2022&table=requests&row=new_received&column=total&limit=100",
+            "/v1/aggregates?group_by=year,row&column=total&limit=1000",
+            "/v1/aggregates?table=requests&row=new_received&column=total&group_by=year", "/v1/agencies"]
+    headers = {"Accept-Encoding": encoding} if encoding else {}
+    first = {url: _answer(client.get(url, headers=headers)) for url in urls}
+    kept = app.extensions["ogi_responses"]
+    assert len(kept.entries) == len(urls)
+    again = client.get(urls[0], headers={**headers, "X-Request-ID": "mine"})
+    assert _answer(again) == first[urls[0]] and again.headers["X-Request-ID"] == "mine"
+    assert {url: _answer(client.get(url, headers=headers)) for url in urls} == first
+
+    changed = tmp_path / "new.txt"  # a new agency's 2022 report: more cells, other sums
+    changed.write_text((ROOT / "tests/fixtures/seeds/001_0eae8362f754cbc0.txt").read_text(encoding="utf-8")
+                       .replace("晋江市行政服务中心管理委员会 2022", "晋江市数据管理局 2022"), encoding="utf-8")
+    assert load_paths([changed]).counts == {"loaded": 1}
+    loaded = {url: _answer(client.get(url, headers=headers)) for url in urls}
+    for url in urls:
+        assert loaded[url][2] != first[url][2], url
+    assert client.get(urls[3]).get_json()["meta"]["total"] == 6
+
+    retract_report(Report.select().order_by(Report.id.desc()).get())  # the report just loaded
+    retracted = {url: _answer(client.get(url, headers=headers)) for url in urls}
+    for url in urls[:3]:
+        assert retracted[url][2] != loaded[url][2], url
+        assert retracted[url][2] == first[url][2], url  # the data is back to what it was; the ETag is new
+        assert dict(retracted[url][1])["ETag"] != dict(first[url][1])["ETag"]
 
 
 def test_csv_and_json_of_one_url_have_different_etags(client):
