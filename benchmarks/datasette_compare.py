@@ -79,7 +79,8 @@ from datasette.app import Datasette
 def app():
     inspect = json.loads(open(os.environ["DS_INSPECT"]).read())
     ds = Datasette(immutables=[os.environ["DS_FILE"]], inspect_data=inspect, cache_headers=True,
-                   settings={"sql_time_limit_ms": 60000, "default_page_size": 100, "num_sql_threads": 3})
+                   settings={"sql_time_limit_ms": 60000, "default_page_size": 100, "num_sql_threads": 3,
+                             "suggest_facets": False})
     return ds.app()
 """
 # a random report each request where the path holds {id}; the ids to pick from are wrk's arguments' file
@@ -172,19 +173,20 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def run_pair(name: str, pair: dict, ports: dict, args, script: Path, ids: Path) -> float:
+def run_pair(name: str, pair: dict, ports: dict, args, script: Path, ids: Path) -> dict[str, float]:
     rates = {}
-    for server in ("ogi", "datasette"):
-        base, path = f"http://127.0.0.1:{ports[server]}", pair[server]
+    for server in ports:
+        base, path = f"http://127.0.0.1:{ports[server]}", pair["ogi" if server == "ogi-before" else server]
         run_wrk(base, path, 2, args.connections, script, ids)  # warm up
         runs = [run_wrk(base, path, args.seconds, args.connections, script, ids) for _ in range(args.runs)]
         rates[server] = statistics.median(r["rps"] for r in runs)
         errors = sum(r["errors"] + r["non2xx"] for r in runs)
         p50, p95 = (statistics.median(r[k] for r in runs) for k in ("p50_ms", "p95_ms"))
         print(f"{name:<9} {server:<10} {rates[server]:8.1f} {p50:9.2f} {p95:9.2f}  {errors}", flush=True)
-    ratio = rates["ogi"] / rates["datasette"]
-    print(f"{name:<9} ratio ogi/datasette: {ratio:.2f}", flush=True)
-    return ratio
+    ratios = {server: rates[server] / rates["datasette"] for server in rates if server != "datasette"}
+    print(f"{name:<9} ratio to datasette: " + ", ".join(f"{server} {r:.2f}" for server, r in ratios.items()),
+          flush=True)
+    return ratios
 
 
 def run_wrk(base: str, path: str, seconds: int, connections: int, script: Path, ids: Path) -> dict:
@@ -201,8 +203,8 @@ def check_answers(pairs: dict, ports: dict, ids: list[str]) -> None:
     import urllib.request
 
     for name, pair in pairs.items():
-        for server in ("ogi", "datasette"):
-            url = f"http://127.0.0.1:{ports[server]}" + pair[server].replace("{id}", ids[0])
+        for server, port in ports.items():
+            url = f"http://127.0.0.1:{port}" + pair["ogi" if server == "ogi-before" else server].replace("{id}", ids[0])
             try:
                 urllib.request.urlopen(url, timeout=120).close()
             except urllib.error.HTTPError as e:
@@ -221,6 +223,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--only", action="append", choices=["filter", "group", "report", "national"])
+    ap.add_argument("--ogi-before", type=Path, metavar="FOLDER", help=(
+        "also serve ogi-api's code in FOLDER (e.g. `git archive REV | tar -x -C FOLDER`) in the same run, "
+        "as ogi-before: before and after against the same Datasette figures"))
     args = ap.parse_args()
     fair = args.fair or args.db.with_name(args.db.stem + "_fair.sqlite3")  # no dot in its name: Datasette's URLs
     if args.rebuild or not fair.exists():
@@ -242,12 +247,15 @@ def main() -> None:
         pairs = {name: pair for name, pair in pairs.items() if name in args.only}
     summary = {}
     for workers in args.workers or [1, default_workers]:
-        ports = {"ogi": free_port(), "datasette": free_port()}
+        ports = {"ogi": free_port(), **({"ogi-before": free_port()} if args.ogi_before else {}),
+                 "datasette": free_port()}
         servers = []
         try:
-            servers.append(serve([str(Path(sys.executable).with_name("ogi")), "serve", "--port", str(ports["ogi"]),
-                                  "--workers", str(workers), "--db", f"sqlite:///{args.db.resolve()}"],
-                                 ports["ogi"], "/v1/codebook"))
+            for server in ("ogi", "ogi-before") if args.ogi_before else ("ogi",):
+                env = {"PYTHONPATH": str(args.ogi_before.resolve())} if server == "ogi-before" else {}
+                servers.append(serve([str(Path(sys.executable).with_name("ogi")), "serve", "--port",
+                                      str(ports[server]), "--workers", str(workers), "--db",
+                                      f"sqlite:///{args.db.resolve()}"], ports[server], "/v1/codebook", env))
             servers.append(start_datasette(args.datasette, fair, inspect, workers, ports["datasette"], folder))
             check_answers(pairs, ports, report_ids)
             print(f"\nW={workers} ({len(report_ids)} reports; wrk 1 thread, {args.connections} connections, "
@@ -258,7 +266,8 @@ def main() -> None:
         finally:
             for server in servers:
                 stop(server)
-    print("\nratios ogi/datasette: " + ", ".join(f"W={w} {n} {r:.2f}" for (w, n), r in summary.items()))
+    print("\nratios to datasette: " + "; ".join(f"W={w} {n} " + ", ".join(f"{s} {r:.2f}" for s, r in ratios.items())
+                                             for (w, n), ratios in summary.items()))
 
 
 if __name__ == "__main__":
