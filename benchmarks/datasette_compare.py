@@ -50,7 +50,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from benchmarks.api import free_port, wait_until_up  # noqa: E402
 
@@ -149,9 +150,10 @@ def requests_for(fair: Path) -> dict[str, dict[str, str]]:
     }
 
 
-def serve(command: list[str], port: int, ready_path: str, env: dict | None = None) -> subprocess.Popen:
+def serve(command: list[str], port: int, ready_path: str, env: dict | None = None,
+          cwd: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "OGI_RATE_LIMIT": "off", **(env or {})}  # one client, many requests: not limited
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     wait_until_up(f"http://127.0.0.1:{port}", path=ready_path)
     return server
 
@@ -252,10 +254,12 @@ def main() -> None:
         servers = []
         try:
             for server in ("ogi", "ogi-before") if args.ogi_before else ("ogi",):
-                env = {"PYTHONPATH": str(args.ogi_before.resolve())} if server == "ogi-before" else {}
+                # gunicorn (python -m) imports the app from its working folder first: the code served
+                code = args.ogi_before.resolve() if server == "ogi-before" else ROOT
                 servers.append(serve([str(Path(sys.executable).with_name("ogi")), "serve", "--port",
                                       str(ports[server]), "--workers", str(workers), "--db",
-                                      f"sqlite:///{args.db.resolve()}"], ports[server], "/v1/codebook", env))
+                                      f"sqlite:///{args.db.resolve()}"], ports[server], "/v1/codebook",
+                                     {"PYTHONPATH": str(code)}, cwd=code))
             servers.append(start_datasette(args.datasette, fair, inspect, workers, ports["datasette"], folder))
             check_answers(pairs, ports, report_ids)
             print(f"\nW={workers} ({len(report_ids)} reports; wrk 1 thread, {args.connections} connections, "
