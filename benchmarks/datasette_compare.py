@@ -17,8 +17,9 @@ again) holds what a publisher makes with sqlite-utils from our database:
 then ``ANALYZE``, and Datasette serves it ``--immutable`` (counts and plans cached: its
 fastest mode) with its table counts precomputed (``datasette inspect``).
 
-Four equivalent requests (wrk, one thread, 8 connections, 3 runs of 10 s by default;
-medians; each server warmed up 2 s first):
+Four equivalent requests (wrk, one thread, 8 connections, 3 runs of 10 s by default,
+each server's runs taken in turn with the other's; medians; each server warmed up 2 s
+first):
 
   filter    the cells of one year, table, row and column, first page of 100 with the
             count: ``/v1/cells?year=…&table=…&row=…&column=…&limit=100`` against
@@ -176,14 +177,21 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def run_pair(name: str, pair: dict, ports: dict, args, script: Path, ids: Path) -> dict[str, float]:
-    rates = {}
-    for server in ports:
-        base, path = f"http://127.0.0.1:{ports[server]}", pair["ogi" if server == "ogi-before" else server]
+    """Each server warmed up, then its runs taken in turn with the others' (run 1 of each,
+    run 2 of each …), so that a change in the machine's load weighs on all alike."""
+    paths = {server: (f"http://127.0.0.1:{port}", pair["ogi" if server == "ogi-before" else server])
+             for server, port in ports.items()}
+    for base, path in paths.values():
         run_wrk(base, path, 2, args.connections, script, ids)  # warm up
-        runs = [run_wrk(base, path, args.seconds, args.connections, script, ids) for _ in range(args.runs)]
-        rates[server] = statistics.median(r["rps"] for r in runs)
-        errors = sum(r["errors"] + r["non2xx"] for r in runs)
-        p50, p95 = (statistics.median(r[k] for r in runs) for k in ("p50_ms", "p95_ms"))
+    runs = {server: [] for server in ports}
+    for _ in range(args.runs):
+        for server, (base, path) in paths.items():
+            runs[server].append(run_wrk(base, path, args.seconds, args.connections, script, ids))
+    rates = {}
+    for server, taken in runs.items():
+        rates[server] = statistics.median(r["rps"] for r in taken)
+        errors = sum(r["errors"] + r["non2xx"] for r in taken)
+        p50, p95 = (statistics.median(r[k] for r in taken) for k in ("p50_ms", "p95_ms"))
         print(f"{name:<9} {server:<10} {rates[server]:8.1f} {p50:9.2f} {p95:9.2f}  {errors}", flush=True)
     ratios = {server: rates[server] / rates["datasette"] for server in rates if server != "datasette"}
     print(f"{name:<9} ratio to datasette: " + ", ".join(f"{server} {r:.2f}" for server, r in ratios.items()),
