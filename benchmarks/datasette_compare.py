@@ -200,9 +200,14 @@ def run_pair(name: str, pair: dict, ports: dict, args, script: Path, ids: Path) 
 
 
 def run_wrk(base: str, path: str, seconds: int, connections: int, script: Path, ids: Path) -> dict:
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
-                          base + path, "--", str(ids)], capture_output=True, text=True, check=True).stdout
-    result = json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s",
+                           str(script), base + path, "--", str(ids)], capture_output=True, text=True)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode or not lines or not lines[-1].startswith("{"):  # e.g. no port left to connect from
+        print(f"wrk failed on {path}: {done.stderr.strip() or done.stdout.strip()}", file=sys.stderr, flush=True)
+        return {"requests": 0, "seconds": seconds, "errors": 1, "non2xx": 0, "p50_ms": 0.0, "p95_ms": 0.0,
+                "p99_ms": 0.0, "rps": 0.0}
+    result = json.loads(lines[-1])
     result["rps"] = result["requests"] / result["seconds"]
     return result
 
