@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL") or default_url(),
         CACHE_MAX_AGE=int(os.environ.get("OGI_CACHE_MAX_AGE", "60")),
+        RESPONSE_CACHE_MB=float(os.environ.get("OGI_RESPONSE_CACHE_MB", "64")),  # answers kept a process (0: none)
         MAX_CONTENT_LENGTH=int(os.environ.get("OGI_MAX_UPLOAD_MB", "20")) * 1024 * 1024,  # larger: 413
         UPLOAD_SYNC_MAX_BYTES=uploads.sync_max_bytes(),  # a larger upload (or one with images) is a job: 202
         JOBS_IN_PROCESS=os.environ.get("OGI_JOBS_IN_PROCESS", "1") != "0",  # a worker thread in each web process
@@ -60,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     negotiation.init_app(app)  # an Accept it cannot serve: 406, before the database is asked
     init_db(app)
     limits.init_app(app)
+    caching.init_response_cache(app)  # its after_request runs after compression's, before the limiter's
     compression.init_app(app)  # its after_request runs after caching's: an ETag per encoding
     caching.init_app(app)
     CORS(app, resources={r"/v1/*": {"origins": "*"}, auth.WRITE_PATHS: auth.WRITE_CORS,
@@ -92,6 +94,7 @@ def init_db(app: Flask) -> None:
     even when the database does not answer: it serves 503 until it does, and creates
     or migrates the schema then."""
     db = make_database(app.config["DATABASE_URL"], app.config["QUERY_TIMEOUT_MS"])
+    app.extensions["ogi_db"] = db
     keep_open = isinstance(db, SqliteDatabase)
     deadline = limits.SqliteDeadline(app.config["QUERY_TIMEOUT_MS"] / 1000) if keep_open else None
     state = {"schema": False}

@@ -30,6 +30,20 @@ class Parser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE,
                                    "querystring": ma.RAISE}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[type, ma.Schema] = {}
+
+    def _get_schema(self, argmap, req):
+        """One instance of each argument schema class, made once (webargs would make one a
+        request: its fields copied each time); loading keeps no state in it."""
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas[argmap] = argmap()
+            return schema
+        return super()._get_schema(argmap, req)
+
     def load_querystring(self, req, schema):
         repeated = [k for k in req.args if len(req.args.getlist(k)) > 1]
         if not repeated:

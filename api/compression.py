@@ -20,6 +20,7 @@ from __future__ import annotations
 from flask import Flask, Response
 from flask_compress import Compress
 
+from api import caching
 from api.errors import PROBLEM
 
 MEDIA_TYPES = [
@@ -53,6 +54,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def compress_response(response: Response) -> Response:
+        if caching.kept_answer():  # a kept answer (api.caching), compressed already if it was to be
+            return response
         if response.status_code == 206 or "Content-Range" in response.headers:
             response.vary.add("Accept-Encoding")
             return response

@@ -1,6 +1,9 @@
 """gunicorn settings, from the environment (``gunicorn -c python:api.gunicorn_conf``).
 
 OGI_BIND (default 0.0.0.0:8000), OGI_WORKERS (default 2 × cores + 1, at most 9),
+OGI_WORKER_CLASS (default api.worker.ProblemSyncWorker: one request at a time, the
+connection closed after it; api.worker.ProblemThreadWorker keeps connections open,
+OGI_THREADS of them served at once, default 1),
 OGI_TIMEOUT (seconds a request may take before its worker is replaced, default 30;
 keep it above OGI_QUERY_TIMEOUT_MS), OGI_MAX_REQUESTS (a worker is recycled after
 this many requests, with jitter; default 10000). The app writes its own JSON access
@@ -28,7 +31,8 @@ max_requests_jitter = max_requests // 10
 accesslog = None
 errorlog = "-"
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
-worker_class = "api.worker.ProblemSyncWorker"
+worker_class = os.environ.get("OGI_WORKER_CLASS", "api.worker.ProblemSyncWorker")
+threads = int(os.environ.get("OGI_THREADS", "1"))  # with api.worker.ProblemThreadWorker
 limit_request_line = 8190  # gunicorn's maximum (0 would be unlimited)
 limit_request_fields = 100
 limit_request_field_size = 16384

@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from operator import itemgetter
 from urllib.parse import urlencode
 
 import marshmallow as ma
@@ -18,6 +19,7 @@ import orjson
 from flask import Response, request
 from flask_smorest import abort
 from marshmallow import Schema, fields
+from peewee import Field, FloatField, IntegerField, ModelDictCursorWrapper, _StringField
 from werkzeug.datastructures import MIMEAccept
 
 from api import streaming
@@ -169,11 +171,11 @@ def respond(query, args: dict, records: Callable[[list], list[dict]], csv_column
         return ndjson_response(streaming.records_of(rows, shaped), headers)
     cursor = None
     if keyset:  # one row more tells whether there is a next page
-        rows = list(walk.page(query, args).limit(limit + 1))
+        rows = fetch_dicts(walk.page(query, args).limit(limit + 1))
         has_next = len(rows) > limit
         rows = rows[:limit]
     else:
-        rows = list(query.limit(limit).offset(offset))
+        rows = fetch_dicts(query.limit(limit).offset(offset))
         has_next = offset + limit < total
     if walk is not None and has_next and rows:
         cursor = walk.next(rows[-1], len(rows))
@@ -192,12 +194,57 @@ def respond(query, args: dict, records: Callable[[list], list[dict]], csv_column
     return json_response({"data": page, "meta": meta}, headers)
 
 
+# a field's conversion that leaves a value of this type as it is (int(5) is 5, str("a") is "a")
+_UNCHANGED = {_StringField.adapt: str, IntegerField.adapt: int, FloatField.adapt: float}
+
+
+def fetch_dicts(query) -> list:
+    """The rows of ``query``, as iterating it gives them: for a ``.dicts()`` query of a
+    model, the same dicts (the same keys in the same order, each value converted by its
+    field as peewee does), made in one go: a field whose conversion leaves a value of
+    the type the database gave as it is (a string field's string, an integer field's
+    int) is not called for it. Any other query: ``list(query)``."""
+    wrapper = query.execute()
+    if type(wrapper) is not ModelDictCursorWrapper or wrapper.initialized or wrapper.populated:
+        return list(wrapper)
+    raw = wrapper.cursor.fetchall()
+    wrapper.cursor.close()
+    if not raw:
+        return []
+    wrapper.initialize()
+    names, converters = wrapper.unique_columns, wrapper.converters
+    order = [*wrapper.no_convert, *wrapper.convert]  # peewee's key order: unconverted columns first
+    keys = [names[i] for i in order]
+    converted = []
+    for i in wrapper.convert:
+        convert = converters[i]
+        field = getattr(convert, "__self__", None)
+        kind = None
+        if isinstance(field, Field) and getattr(convert, "__func__", None) is Field.python_value:
+            kind = _UNCHANGED.get(type(field).adapt)
+        converted.append((names[i], convert, kind))
+    values = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
+    rows = []
+    for row in raw:
+        record = dict(zip(keys, values(row), strict=True))
+        for key, convert, kind in converted:
+            value = record[key]
+            if kind is None:
+                record[key] = convert(value)
+            elif value is not None and type(value) is not kind:
+                record[key] = convert(value)
+        rows.append(record)
+    return rows
+
+
 def _unkeyed(rows: list) -> list:
     """Rows without their key columns (a dict row's keys that start with ``_``)."""
+    if not rows or not isinstance(rows[0], dict):
+        return rows
+    names = [k for k in rows[0] if k.startswith("_")]  # the rows of one query: the same keys
     for row in rows:
-        if isinstance(row, dict):
-            for name in [k for k in row if k.startswith("_")]:
-                del row[name]
+        for name in names:
+            del row[name]
     return rows
 
 

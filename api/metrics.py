@@ -15,6 +15,13 @@ DURATION = Histogram("ogi_http_request_duration_seconds", "Time to answer an HTT
                      buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 
+def observe(method: str, endpoint: str | None, status: int, started: float) -> None:
+    """Count one answered request and its duration since ``started``."""
+    endpoint = endpoint or "unknown"  # a route, not the raw path: bounded labels
+    REQUESTS.labels(method, endpoint, str(status)).inc()
+    DURATION.labels(method, endpoint).observe(time.perf_counter() - started)
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def start_timer():
@@ -22,10 +29,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def count(response: Response) -> Response:
-        endpoint = request.endpoint or "unknown"  # a route, not the raw path: bounded labels
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        DURATION.labels(request.method, endpoint).observe(time.perf_counter() - g.get("metrics_started",
-                                                                                       time.perf_counter()))
+        observe(request.method, request.endpoint, response.status_code, g.get("metrics_started", time.perf_counter()))
         return response
 
     @app.route("/metrics")

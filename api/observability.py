@@ -104,6 +104,22 @@ def refused_write(error: Exception) -> Response | None:
     return problem(503, f"the database takes no writes now: {refused or error}", headers={"Retry-After": "60"})
 
 
+def request_id(incoming: str) -> str:
+    """The request's id: the one it came with when reasonable, else a new one."""
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def logged_path(path: str) -> str:
+    return KEY_PATTERN.sub(REDACTED, path)
+
+
+def access_fields(request_id: str | None, method: str, path: str, query: str, status: int,
+                  remote: str | None) -> dict:
+    """The fields of a request's access log line (``path`` and ``query`` redacted)."""
+    return {"request_id": request_id, "method": method, "path": path, "query": query, "status": status,
+            "remote": remote}
+
+
 def log_request(fields: dict, started: float, size: int | None, first_byte: float | None = None) -> None:
     fields = {**fields, "duration_ms": round((time.perf_counter() - started) * 1000, 2), "bytes": size}
     if first_byte is not None:
@@ -136,17 +152,15 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def start():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id(request.headers.get("X-Request-ID", ""))
         g.started = time.perf_counter()
 
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         started = g.get("started", time.perf_counter())
-        fields = {"request_id": g.get("request_id"), "method": request.method,
-                  "path": KEY_PATTERN.sub(REDACTED, request.path), "query": redacted_query(request.query_string),
-                  "status": response.status_code, "remote": request.remote_addr}
+        fields = access_fields(g.get("request_id"), request.method, logged_path(request.path),
+                               redacted_query(request.query_string), response.status_code, request.remote_addr)
         if not response.is_streamed or response.direct_passthrough:  # a body made already, or a file
             log_request(fields, started, response.content_length if response.is_streamed
                         else response.calculate_content_length())

@@ -20,6 +20,7 @@ from gunicorn.http.errors import (
     LimitRequestLine,
 )
 from gunicorn.util import write_nonblock
+from gunicorn.workers.gthread import ThreadWorker
 from gunicorn.workers.sync import SyncWorker
 
 PROBLEM = "application/problem+json"
@@ -87,3 +88,8 @@ class ProblemMixin:
 
 class ProblemSyncWorker(ProblemMixin, SyncWorker):
     """gunicorn's sync worker (the one ``ogi serve`` and the Dockerfile use)."""
+
+
+class ProblemThreadWorker(ProblemMixin, ThreadWorker):
+    """gunicorn's threaded worker, which keeps connections open between requests
+    (``OGI_WORKER_CLASS=api.worker.ProblemThreadWorker``; ``OGI_THREADS`` threads)."""

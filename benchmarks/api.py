@@ -55,7 +55,7 @@ end
 SCENARIOS = {
     "cells": "/v1/cells?year=2023&table=requests&row=granted&column=total&limit=100",
     "aggregate": "/v1/aggregates?table=requests&row=new_received&column=total&group_by=year",
-    "national": "/v1/aggregates?group_by=year,row&limit=1000",
+    "national": "/v1/aggregates?group_by=year,row&column=total&limit=1000",  # one unit: a sum means something
     "report": None,  # random ids, see LUA
 }
 

@@ -1,4 +1,5 @@
 """HTTP behaviour: ETags and 304s, Cache-Control, CORS, the docs, the OpenAPI document, and compression."""
+import gzip
 import json
 from pathlib import Path
 
@@ -30,6 +31,73 @@ def test_etag_changes_when_the_data_changes(client, tmp_path):
     response = client.get("/v1/agencies", headers={"If-None-Match": etag})
     assert response.status_code == 200 and response.headers["ETag"] != etag
     assert response.json["meta"]["total"] == 6
+
+
+def _answer(response) -> tuple:
+    """Status, headers (but the request's id) and body (gzip's: unpacked, its header holds a time)."""
+    body = response.get_data()
+    if response.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return response.status_code, [(k, v) for k, v in response.headers.items() if k != "X-Request-ID"], body
+
+
+@pytest.mark.parametrize("encoding", ["", "gzip"])
+def test_a_kept_answer_is_the_answer_and_changes_after_a_write(app, client, tmp_path, encoding):
+    """An answer is kept per data version (api.caching.ResponseCache): the same request
+    gets the same status, headers and body (its own X-Request-ID), and after a load or a
+    retraction, on either backend, the new data: never an answer of before the write."""
+    from loaders.store import retract_report
+    from models import Report
+
+    urls = ["/v1/cells?year=2022&table=requests&row=new_received&column=total&limit=100",
+            "/v1/aggregates?group_by=year,row&column=total&limit=1000",
+            "/v1/aggregates?table=requests&row=new_received&column=total&group_by=year", "/v1/agencies"]
+    headers = {"Accept-Encoding": encoding} if encoding else {}
+    first = {url: _answer(client.get(url, headers=headers)) for url in urls}
+    kept = app.extensions["ogi_responses"]
+    assert len([key for key in kept.entries if key[0] != "wsgi"]) == len(urls)
+    again = client.get(urls[0], headers={**headers, "X-Request-ID": "mine"})
+    assert _answer(again) == first[urls[0]] and again.headers["X-Request-ID"] == "mine"
+    assert {url: _answer(client.get(url, headers=headers)) for url in urls} == first
+
+    changed = tmp_path / "new.txt"  # a new agency's 2022 report: more cells, other sums
+    changed.write_text((ROOT / "tests/fixtures/seeds/001_0eae8362f754cbc0.txt").read_text(encoding="utf-8")
+                       .replace("晋江市行政服务中心管理委员会 2022", "晋江市数据管理局 2022"), encoding="utf-8")
+    assert load_paths([changed]).counts == {"loaded": 1}
+    loaded = {url: _answer(client.get(url, headers=headers)) for url in urls}
+    for url in urls:
+        assert loaded[url][2] != first[url][2], url
+    assert client.get(urls[3]).get_json()["meta"]["total"] == 6
+
+    retract_report(Report.select().order_by(Report.id.desc()).get())  # the report just loaded
+    retracted = {url: _answer(client.get(url, headers=headers)) for url in urls}
+    for url in urls[:3]:
+        assert retracted[url][2] != loaded[url][2], url
+        assert retracted[url][2] == first[url][2], url  # the data is back to what it was; the ETag is new
+        assert dict(retracted[url][1])["ETag"] != dict(first[url][1])["ETag"]
+
+
+def test_a_kept_answer_gets_its_own_id_log_line_and_count(app, client, caplog):
+    """A kept answer (sent before Flask on SQLite: api.caching.KeptAnswers) is counted
+    and logged as any answer, under its request's own id; HEAD gets its headers alone."""
+    from api.metrics import REQUESTS
+
+    url = "/v1/cells?year=2022&table=requests&row=new_received&column=total&limit=100"
+    first = client.get(url, headers={"X-Request-ID": "first"})
+    counted = REQUESTS.labels("GET", "cells.list_cells", "200")._value.get()
+    with caplog.at_level("INFO", logger="ogi.access"):
+        second = client.get(url, headers={"X-Request-ID": "second"})
+        head = client.head(url)
+    assert _answer(second) == _answer(first) and second.headers["X-Request-ID"] == "second"
+    assert REQUESTS.labels("GET", "cells.list_cells", "200")._value.get() == counted + 1
+    lines = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("path") == "/v1/cells"
+             and r.fields["request_id"] != "first"]
+    assert [{k: v for k, v in line.items() if k != "duration_ms"} for line in lines[:1]] == [
+        {"request_id": "second", "method": "GET", "path": "/v1/cells", "query": url.partition("?")[2],
+         "status": 200, "remote": "127.0.0.1", "bytes": len(first.get_data())}]
+    assert lines[1]["method"] == "HEAD" and lines[1]["request_id"] == head.headers["X-Request-ID"] != "second"
+    assert head.get_data() == b"" and [(k, v) for k, v in head.headers.items() if k != "X-Request-ID"] == \
+        [(k, v) for k, v in first.headers.items() if k != "X-Request-ID"]
 
 
 def test_csv_and_json_of_one_url_have_different_etags(client):
