@@ -63,3 +63,11 @@ def post_worker_init(worker):
 
     prepare()
     streaming.heartbeat = worker.notify  # a long streamed body keeps its worker alive
+
+
+def worker_exit(server, worker):
+    """A worker ending (recycled after OGI_MAX_REQUESTS, or stopped): the upload job its
+    thread runs goes back to the queue, not failed when its parse child ends with it."""
+    from loaders.uploads import leaving
+
+    leaving()

@@ -76,6 +76,16 @@ def problem_response(status: int, reason: str, text: str | None) -> bytes:
 
 
 class ProblemMixin:
+    def handle_request(self, *args, **kwargs):
+        """As gunicorn's, but a worker whose thread runs an upload job is not recycled
+        after ``max_requests`` until the job ends (recycling would cut its parse short
+        and queue it again: under steady reads it would never end)."""
+        from loaders.uploads import running_here
+
+        if self.nr >= self.max_requests - 1 and running_here():
+            self.nr = self.max_requests - 2
+        return super().handle_request(*args, **kwargs)
+
     def handle_error(self, req, client, addr, exc):
         decided = _StatusLine()
         super().handle_error(req, decided, addr, exc)  # gunicorn's status, logging and access log

@@ -16,7 +16,8 @@ Each run, wrk (one thread, N connections, no ``If-None-Match``) reads the filter
   quiet    no upload, the same length as the upload window.
 
 The two alternate (upload first, then quiet) and the script prints each window's
-latencies and the medians; the job must end ``done`` every time."""
+latencies and the medians; the job must end ``done`` every time. ``--jobs-process``:
+the job is parsed by ``ogi jobs work`` beside the server, as docker-compose runs it."""
 from __future__ import annotations
 
 import argparse
@@ -109,6 +110,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: ogi serve's)")
+    ap.add_argument("--jobs-process", action="store_true",
+                    help="jobs parsed by `ogi jobs work` beside the server (OGI_JOBS_IN_PROCESS=0), as "
+                         "docker-compose runs them, instead of a web worker's thread")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -123,8 +127,13 @@ def main() -> None:
         command = [str(Path(sys.executable).with_name("ogi")), "serve", "--port", str(port), "--db", url]
         if args.workers:
             command += ["--workers", str(args.workers)]
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  env={**os.environ, "PYTHONUNBUFFERED": "1", "OGI_RATE_LIMIT": "off"})
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "OGI_RATE_LIMIT": "off"}
+        if args.jobs_process:
+            env["OGI_JOBS_IN_PROCESS"] = "0"
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        jobs = subprocess.Popen([str(Path(sys.executable).with_name("ogi")), "jobs", "work", "--db", url],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env) \
+            if args.jobs_process else None
         base, path = f"http://127.0.0.1:{port}", SCENARIOS["cells"]
         rows = {"upload": [], "quiet": []}
         try:
@@ -150,8 +159,9 @@ def main() -> None:
                       f"p99 {m['p99_ms']:.2f} ms")
             print(f"p99 with the upload / quiet: {med['upload']['p99_ms'] / med['quiet']['p99_ms']:.3f}")
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=60)
+            for proc in filter(None, (server, jobs)):
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=120)
 
 
 def _seconds(job: dict) -> float:

@@ -16,6 +16,7 @@ and a job whose heartbeat is older than the lease (``OGI_JOBS_LEASE_SECONDS``, d
 marks the job done, and only while the worker still holds the job."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import os
@@ -254,6 +255,7 @@ class Worker:
 
 _lock = threading.Lock()
 _thread: _InProcess | None = None
+_leaving_registered: list = []  # atexit.register(leaving) done once a process
 
 
 def _idle() -> bool:
@@ -284,6 +286,31 @@ class _InProcess(threading.Thread):
                 self.db.close()
 
 
+def running_here() -> bool:
+    """Whether this process's worker thread is running (jobs are queued or running)."""
+    thread = _thread
+    return thread is not None and thread.is_alive()
+
+
+def leaving() -> int:
+    """This process is ending (a web worker recycled after ``OGI_MAX_REQUESTS``, or
+    stopped): the job its worker thread runs goes back to the queue now, its claim not
+    counted as an attempt, rather than failing when its parse is cut short (the parse
+    child is terminated with the process). The thread's later writes for it find the
+    job no longer its own and store nothing. Returns how many jobs were queued again."""
+    with _lock:
+        thread = _thread
+    if thread is None or not thread.is_alive():
+        return 0
+    try:
+        with database.connection_context():
+            return Job.update(status=QUEUED, worker=None, attempts=Job.attempts - 1).where(
+                Job.worker == thread.worker.name, Job.status == RUNNING).execute()
+    except (OperationalError, InterfaceError) as e:  # its lease will run out: another worker takes it then
+        log.warning("jobs: not queued again at exit (the database does not answer): %s", e)
+        return 0
+
+
 def start_in_process(limits: Limits | None = None) -> bool:
     """Make sure this process has its worker thread, running while jobs are queued or
     running (one a process: a web process that serves an upload, or starts with jobs
@@ -294,6 +321,9 @@ def start_in_process(limits: Limits | None = None) -> bool:
             return False
         _thread = _InProcess(limits)
         _thread.start()
+        if not _leaving_registered:
+            atexit.register(leaving)  # before multiprocessing's own handler, which ends the parse child
+            _leaving_registered.append(True)
         return True
 
 

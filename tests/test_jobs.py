@@ -153,6 +153,31 @@ def test_a_scan_is_a_job_read_by_ocr_and_served(db_url, client, key):
     print(f"scan of {len(scan):,} bytes: 202 to done in {took:.1f} s ({db_url.split(':')[0]})")
 
 
+def test_a_job_cut_short_by_its_process_ending_is_queued_again_not_failed(db, client, key):
+    """A web worker recycled (OGI_MAX_REQUESTS) or stopped while its thread parses a job
+    (gunicorn's worker_exit, and atexit, call uploads.leaving): the job goes back to the
+    queue, the claim not counted; the cut-short parse stores nothing; the job then runs
+    to its end once, as if the process had not ended: here the page's own outcome (one
+    page of a report is not a report), not the end of the process."""
+    from benchmarks.scan import scan_png
+
+    page = scan_png(SCAN_SOURCE.read_bytes(), 1, dpi=150)
+    location = queued(client.post("/v1/reports?filename=page.png", data=page, headers=auth(key)))
+    job_id = location.rsplit("/", 1)[1]
+    deadline = time.monotonic() + 60
+    while Job.get_by_id(job_id).status != RUNNING:
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.05)
+    assert uploads.leaving() == 1
+    again = Job.get_by_id(job_id)
+    assert (again.status, again.worker, again.attempts) == (QUEUED, None, 0)
+    job = wait_for(client, location, 240)
+    assert (job["status"], job["error"]) == (FAILED, "upload:page.png: tables: no report tables found (sections 二, "
+                                             "三 and 四 hold no table rows): this does not look like a government "
+                                             "information disclosure annual report")
+    assert Job.get_by_id(job_id).attempts == 1
+
+
 # --- kept in the database ------------------------------------------------------------------
 
 def test_jobs_survive_a_restart_and_a_worker_that_is_gone(db, db_url, tmp_path):
@@ -247,3 +272,55 @@ def test_a_version_8_database_gets_the_job_table(db, db_url):
     open_database(db_url).connect(reuse_if_open=True)
     assert Meta.get(Meta.key == "schema_version").value == str(SCHEMA_VERSION)
     assert Job.select().count() == 0
+
+
+def test_a_gunicorn_worker_running_a_job_is_not_recycled_until_it_ends(tmp_path):
+    """Real ``ogi serve`` (one worker, recycled after every 4 requests): while its thread
+    parses an upload job, the worker serves on and is not recycled, so the job is
+    claimed once and runs to its end (here the page's own outcome) under steady reads."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import urllib.request
+
+    from benchmarks.scan import scan_png
+    from tests.test_cli import OGI
+    from tests.test_serve import free_port
+    from tests.test_serve import wait_for as wait_until_up
+
+    url = f"sqlite:///{tmp_path / 'ogi.sqlite3'}"
+    assert ogi("load", "--quiet", *SEEDS, db_url=url).returncode == 0
+    made = ogi("keys", "create", "portal", "--admin", db_url=url)
+    key = next(word for word in made.stdout.split() if word.startswith("ogi_"))
+    port = free_port()
+    env = {**os.environ, "OGI_MAX_REQUESTS": "4", "OGI_RATE_LIMIT": "off"}
+    server = subprocess.Popen([OGI, "serve", "--port", str(port), "--workers", "1", "--db", url], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/healthz")
+        page = scan_png(SCAN_SOURCE.read_bytes(), 1, dpi=150)
+        request = urllib.request.Request(base + "/v1/reports?filename=page.png", data=page, method="POST",
+                                         headers={"Authorization": f"Bearer {key}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 202
+            location = response.headers["Location"]
+        claims, job, reads = set(), {}, 0
+        deadline = time.monotonic() + 240
+        while job.get("status") not in (DONE, FAILED):
+            assert time.monotonic() < deadline, f"the job did not end: {job}"
+            with urllib.request.urlopen(base + location, timeout=30) as response:
+                job = json.load(response)
+            if job["started_at"]:
+                claims.add(job["started_at"])
+            for _ in range(3):  # steady reads: the worker would be recycled every 4 requests
+                urllib.request.urlopen(base + "/v1/codebook", timeout=30).read()
+                reads += 1
+            time.sleep(0.1)
+        assert reads > 8
+        assert job["status"] == FAILED and "tables: no report tables found" in job["error"]
+        assert len(claims) == 1  # claimed once: never cut short and queued again
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
