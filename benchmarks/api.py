@@ -37,13 +37,7 @@ from loaders.document import parse_bytes  # noqa: E402
 from loaders.store import store_report  # noqa: E402
 from models import open_database  # noqa: E402
 
-LUA = """
-local ids = 0
-init = function(args) ids = tonumber(args[1]) or 0 end
-request = function()
-  if ids > 0 then return wrk.format("GET", "/v1/reports/" .. math.random(1, ids)) end
-  return wrk.format("GET", wrk.path)
-end
+LUA_DONE = """
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('{"requests": %d, "seconds": %f, "errors": %d, "non2xx": %d, '
@@ -51,7 +45,15 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout, e.status, latency:percentile(50) / 1000,
     latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
-"""
+"""  # wrk prints its figures as one JSON line
+LUA = """
+local ids = 0
+init = function(args) ids = tonumber(args[1]) or 0 end
+request = function()
+  if ids > 0 then return wrk.format("GET", "/v1/reports/" .. math.random(1, ids)) end
+  return wrk.format("GET", wrk.path)
+end
+""" + LUA_DONE
 SCENARIOS = {
     "cells": "/v1/cells?year=2023&table=requests&row=granted&column=total&limit=100",
     "aggregate": "/v1/aggregates?table=requests&row=new_received&column=total&group_by=year",

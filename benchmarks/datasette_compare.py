@@ -54,7 +54,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.api import free_port, wait_until_up  # noqa: E402
+from benchmarks.api import LUA_DONE, free_port, wait_until_up  # noqa: E402
 
 YEAR, TABLE, ROW, COLUMN = 2023, "requests", "granted", "total"
 FILTER_COLUMNS = ("report_id", "agency_name", "region", "year", "layout", "table_key", "row_key", "column_key",
@@ -96,14 +96,7 @@ end
 request = function()
   return wrk.format("GET", (template:gsub("{id}", ids[math.random(1, #ids)])))
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('{"requests": %d, "seconds": %f, "errors": %d, "non2xx": %d, '
-    .. '"p50_ms": %f, "p95_ms": %f, "p99_ms": %f}\\n', summary.requests, summary.duration / 1e6,
-    e.connect + e.read + e.write + e.timeout, e.status, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000))
-end
-"""
+""" + LUA_DONE
 
 
 def build_fair(db: Path, fair: Path) -> None:
