@@ -36,6 +36,8 @@ from models.schema import data_changed_at
 
 log = logging.getLogger(__name__)
 UNCACHED = {"jobs.get_job"}  # a job changes without a write to the data: no ETag, never cached
+# answers that tell of files on disk (the bulk files made on first request, their sizes): never kept
+NOT_KEPT_BLUEPRINTS = {"catalog", "bulk"}
 
 
 # POST endpoints that only read (their filters in a body): one snapshot too, held to the end of a streamed body
@@ -208,7 +210,8 @@ def init_response_cache(app: Flask) -> None:
     def keep(response: Response) -> Response:
         key = request.environ.get(CACHE_KEY)
         if (key and not kept_answer() and request.method == "GET" and response.status_code == 200
-                and not response.is_streamed and not response.direct_passthrough):
+                and not response.is_streamed and not response.direct_passthrough
+                and request.blueprint not in NOT_KEPT_BLUEPRINTS):
             cache, headers, body = app.extensions["ogi_responses"], list(response.headers.items()), response.get_data()
             cache.put(key, response.status_code, headers, body)
             if KeptAnswers.serves(app):  # the same answer before Flask

@@ -18,7 +18,7 @@ from models.agency import region_of, utcnow
 from models.db import write_lock
 from models.indicators import ReportIndicator, report_rows
 from models.schema import touch_data_version
-from models.writes import Pipe, db_values, execute
+from models.writes import Pipe, db_errors, db_values, execute
 
 LOADED, UNCHANGED, REVISED = "loaded", "unchanged", "revised"
 CELL_FIELDS = (Cell.report, Cell.table_key, Cell.row_key, Cell.column_key, Cell.value, Cell.raw, Cell.status,
@@ -119,6 +119,11 @@ def store_report(parsed: ParsedReport, actor: audit.Actor = audit.OPERATOR) -> S
 def _source_and_agency(pipe: Pipe, parsed: ParsedReport) -> tuple[bool, int | None, int | None]:
     """Store the file unless stored already; whether it is new, its agency's id (None:
     no such agency yet) and that agency's latest revision of the year (None: none)."""
+    with db_errors:  # the driver's errors as peewee's (a full disk, a lost server), as every store's
+        return _source_and_agency_raw(pipe, parsed)
+
+
+def _source_and_agency_raw(pipe: Pipe, parsed: ParsedReport) -> tuple[bool, int | None, int | None]:
     source = db_values(SOURCE_FIELDS, (parsed.sha256, parsed.size, parsed.raw_bytes))
     m = parsed.metadata
     cursor = pipe.cursor
@@ -135,6 +140,11 @@ def _source_and_agency(pipe: Pipe, parsed: ParsedReport) -> tuple[bool, int | No
 def _insert_report(pipe: Pipe, report: tuple, agency_id: int | None, agency: str) -> tuple[int, int]:
     """Insert the report (its agency first, if new: made once, whoever gets there first);
     (report id, agency id)."""
+    with db_errors:
+        return _insert_report_raw(pipe, report, agency_id, agency)
+
+
+def _insert_report_raw(pipe: Pipe, report: tuple, agency_id: int | None, agency: str) -> tuple[int, int]:
     cursor = pipe.cursor
     columns = ", ".join(f.column_name for f in REPORT_FIELDS)
     marks = ", ".join("?" for _ in REPORT_FIELDS)
