@@ -17,7 +17,10 @@ Each run, wrk (one thread, N connections, no ``If-None-Match``) reads the filter
 
 The two alternate (upload first, then quiet) and the script prints each window's
 latencies and the medians; the job must end ``done`` every time. ``--jobs-process``:
-the job is parsed by ``ogi jobs work`` beside the server, as docker-compose runs it."""
+the job is parsed by ``ogi jobs work`` beside the server, as docker-compose runs it.
+``--rate R``: reads paced at about R a second (a server with headroom, as one is run)
+instead of as many as the server answers (saturated: every CPU cycle the job takes is
+one the reads lose)."""
 from __future__ import annotations
 
 import argparse
@@ -110,6 +113,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: ogi serve's)")
+    ap.add_argument("--rate", type=float, default=None,
+                    help="paced reads: about this many requests a second in all (each connection waits "
+                         "connections/rate seconds before its next request, wrk's delay()), instead of "
+                         "as many as the server answers")
     ap.add_argument("--jobs-process", action="store_true",
                     help="jobs parsed by `ogi jobs work` beside the server (OGI_JOBS_IN_PROCESS=0), as "
                          "docker-compose runs them, instead of a web worker's thread")
@@ -122,7 +129,8 @@ def main() -> None:
         url = build_database(folder, args.reports)
         key = make_key(url)
         script = folder / "bench.lua"
-        script.write_text(LUA)
+        script.write_text(LUA if not args.rate else
+                          LUA + f"delay = function() return {args.connections * 1000 / args.rate:.3f} end\n")
         port = free_port()
         command = [str(Path(sys.executable).with_name("ogi")), "serve", "--port", str(port), "--db", url]
         if args.workers:

@@ -116,9 +116,11 @@ def _no_main():
         sys.modules["__main__"] = main
 
 
-def _child(conn, data: bytes, name: str, limits: Limits, slim: bool, nice: int = 0) -> None:
+def _child(conn, data: bytes, name: str, limits: Limits, slim: bool, nice: int = 0, idle: bool = False) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if nice > 0:  # a background parse (an upload job) yields the cores to requests, and its
+    if idle and hasattr(os, "SCHED_IDLE"):  # runs only on a core nothing else wants: a waking
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # request takes the core at once
+    if nice > 0 or idle:  # a background parse (an upload job) yields the cores to requests, and its
         os.nice(nice)  # time limit counts the CPU it was given (the clock is only a backstop)
         cpu = math.ceil(limits.seconds_for(data))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
@@ -138,17 +140,20 @@ def _child(conn, data: bytes, name: str, limits: Limits, slim: bool, nice: int =
 
 
 def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None, slim: bool = True,
-                nice: int = 0) -> Outcome:
+                nice: int = 0, idle: bool = False) -> Outcome:
     """Parse ``data`` in a child process within ``limits.seconds`` and ``limits.memory``
     (``slim``: without the intermediate stages, which storing does not need; ``nice``:
     the child's CPU priority lowered by that much, for a parse nobody waits on: its time
-    limit is then CPU time, with ``NICE_WALL_FACTOR`` times as long on the clock)."""
+    limit is then CPU time, with ``NICE_WALL_FACTOR`` times as long on the clock; ``idle``:
+    besides, Linux's idle scheduling class, ``SCHED_IDLE``, where the child runs only
+    when a core has nothing else to run and gives it up the moment another task wakes)."""
     limits = limits or Limits.from_env()
     seconds = limits.seconds_for(data)
-    wall = seconds * NICE_WALL_FACTOR if nice > 0 else seconds
+    wall = seconds * NICE_WALL_FACTOR if nice > 0 or idle else seconds
     started = time.monotonic()
     receiver, sender = _context().Pipe(duplex=False)
-    child = _context().Process(target=_child, args=(sender, data, name, limits, slim, nice), daemon=True)
+    child = _context().Process(target=_child, args=(sender, data, name, limits, slim, nice, idle),
+                                    daemon=True)
     with _no_main():
         child.start()
     sender.close()
@@ -173,10 +178,10 @@ def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None
 
 
 def parse_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None,
-                  slim: bool = True, nice: int = 0) -> ParsedReport:
+                  slim: bool = True, nice: int = 0, idle: bool = False) -> ParsedReport:
     """``parse_bytes`` in a child process under the time and memory limits: the
     ParsedReport (``slim``: what storing needs), or a one-line LoadError."""
-    outcome = run_bounded(data, name, limits, slim, nice)
+    outcome = run_bounded(data, name, limits, slim, nice, idle)
     if outcome.parsed is None:
         raise _Error(outcome.error, "file", name)
     return outcome.parsed

@@ -181,6 +181,7 @@ class Worker:
         self.poll = poll
         self.name = worker_name()
         self.nice = max(0, min(19, int(os.environ.get("OGI_JOBS_NICE", NICE))))
+        self.idle = os.environ.get("OGI_JOBS_IDLE", "1").strip().lower() not in ("0", "false", "no", "off")
 
     def step(self) -> str | None:
         """Run one job, if one is queued (after queuing again those of workers that are
@@ -206,7 +207,8 @@ class Worker:
             return self.fail(job, f"{job.source_name}: the key that uploaded it was revoked before the job ran: "
                                   "nothing was stored")
         try:
-            parsed = parse_bounded(bytes(job.content), job.source_name, self.limits, nice=self.nice)
+            parsed = parse_bounded(bytes(job.content), job.source_name, self.limits, nice=self.nice,
+                                   idle=self.idle)
             check_scope(parsed, key)
         except (LoadError, Refused) as e:
             return self.fail(job, str(e))

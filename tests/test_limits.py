@@ -221,6 +221,31 @@ def test_a_parse_at_lowered_priority_runs_niced():
     assert seen and seen[0] == os.nice(0) + 7
 
 
+def test_a_background_parse_runs_in_the_idle_scheduling_class():
+    """An upload job's parse (``idle``) runs in SCHED_IDLE: a waking request takes the
+    core from it at once; its limit still counts CPU time."""
+    seen = []
+
+    def watch():
+        deadline = time.monotonic() + 20
+        while not seen and time.monotonic() < deadline:
+            for child in multiprocessing.active_children():
+                try:
+                    fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[38]) == os.SCHED_IDLE:  # field 41 of proc(5), the policy
+                    seen.append((int(fields[38]), int(fields[16])))
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    outcome = run_bounded(many_page_pdf(), "pages.pdf", Limits(**{**vars(LIFTED), "seconds": 1}), nice=3, idle=True)
+    watcher.join()
+    assert outcome.error == "pages.pdf: file: time limit of 1 s exceeded (OGI_MAX_SECONDS)"
+    assert seen and seen[0] == (os.SCHED_IDLE, os.nice(0) + 3)
+
+
 def test_parse_bounded_gives_the_report_or_one_line():
     data = seed("002").read_bytes()
     parsed = parse_bounded(data, "002.txt")
