@@ -6,6 +6,7 @@ taken from the year, with a ``parse.layout_inferred`` finding."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
 from loaders.records import (
     AMBIGUOUS,
@@ -37,6 +38,8 @@ def _cell(table: str, row: str, column: str, v: Value, location: str) -> tuple[C
     """A placed value's cell, and the finding it needs (a number too long; an image's
     cell that OCR could not read). A number read by OCR has status ``ocr`` and keeps its
     confidence; every cell of an image keeps its box."""
+    if v.ocr is None and v.kind != INVALID_VALUE and v.kind != ILLEGIBLE_VALUE:  # the usual cell: no finding
+        return CellRecord(table, row, column, v.number, v.raw or None, STATUS_OF[v.kind], v.note, location), None
     status = OCR if v.ocr is not None and v.kind == NUMBER else STATUS_OF[v.kind]
     confidence = None if v.ocr is None or v.ocr.confidence is None else Decimal(f"{v.ocr.confidence:.3f}")
     box = None if v.ocr is None else str(v.ocr.box)
@@ -83,12 +86,28 @@ def detect_layout(readings: dict[str, TableReading], year: int | None) -> tuple[
 def collapsed_rows(readings: dict[str, TableReading], layout: str) -> frozenset[str]:
     """Parent rows printed instead of their children (a single （六）其他处理 row)."""
     out = set()
-    for table in codebook().tables.values():
-        rows = readings[table.key].rows if table.key in readings else {}
-        for parent, children in table.collapsed_rows(layout).items():
+    for table, alternatives in _collapsible(layout):
+        rows = readings[table].rows if table in readings else {}
+        for parent, children in alternatives:
             if parent in rows and not any(c in rows for c in children):
                 out.add(parent)
     return frozenset(out)
+
+
+@cache
+def _collapsible(layout: str) -> tuple[tuple[str, tuple[tuple[str, list[str]], ...]], ...]:
+    """Each table's ``collapsed_rows`` of a layout (read once)."""
+    return tuple((t.key, tuple(t.collapsed_rows(layout).items())) for t in codebook().tables.values())
+
+
+@cache
+def _cell_keys(layout: str, collapsed: frozenset[str]) -> tuple[tuple[tuple[str, str, tuple[str, ...]], ...],
+                                                                frozenset[tuple[str, str]]]:
+    """``Codebook.cell_keys`` grouped by (table, row), in order, and the (table, row) pairs they hold."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for table, row, column in codebook().cell_keys(layout, collapsed):
+        groups.setdefault((table, row), []).append(column)
+    return tuple((t, r, tuple(columns)) for (t, r), columns in groups.items()), frozenset(groups)
 
 
 def build_cells(readings: dict[str, TableReading], layout: str) -> tuple[list[CellRecord], list[FindingRecord]]:
@@ -102,33 +121,37 @@ def build_cells(readings: dict[str, TableReading], layout: str) -> tuple[list[Ce
             reported_missing.add(scope)
             findings.append(FindingRecord(rule, message, *scope))
 
-    keys = codebook().cell_keys(layout, collapsed_rows(readings, layout))
-    for table, row, column in keys:
+    groups, in_layout = _cell_keys(layout, collapsed_rows(readings, layout))
+    for table, row, columns in groups:
         reading = readings.get(table)
         row_reading = reading.rows.get(row) if reading else None
         if reading is None:
-            missing(table, rule="completeness.missing_table",
-                    message=f"table {table} ({codebook().tables[table].zh}) is not in the file")
-            cells.append(CellRecord(table, row, column, None, None, MISSING))
-        elif row_reading is None:
-            missing(table, row, rule="completeness.missing_row",
-                    message=f"row {row} of table {table} is not in the file")
-            cells.append(CellRecord(table, row, column, None, None, MISSING))
-        elif row_reading.values is None:
-            cells.append(CellRecord(table, row, column, None, None, AMBIGUOUS,
-                                    location=row_reading.location))
-        elif column not in row_reading.values:
-            missing(table, row, column, rule="completeness.missing_column",
-                    message=f"column {column} of row {table}/{row} is not in the table's header "
-                            f"({row_reading.location})")
-            cells.append(CellRecord(table, row, column, None, None, MISSING, location=row_reading.location))
-        else:
-            record, finding = _cell(table, row, column, row_reading.values[column], row_reading.location)
-            cells.append(record)
-            if finding is not None:
-                findings.append(finding)
+            for column in columns:
+                missing(table, rule="completeness.missing_table",
+                        message=f"table {table} ({codebook().tables[table].zh}) is not in the file")
+                cells.append(CellRecord(table, row, column, None, None, MISSING))
+            continue
+        if row_reading is None:
+            for column in columns:
+                missing(table, row, rule="completeness.missing_row",
+                        message=f"row {row} of table {table} is not in the file")
+                cells.append(CellRecord(table, row, column, None, None, MISSING))
+            continue
+        values, location = row_reading.values, row_reading.location
+        for column in columns:
+            if values is None:
+                cells.append(CellRecord(table, row, column, None, None, AMBIGUOUS, location=location))
+            elif column not in values:
+                missing(table, row, column, rule="completeness.missing_column",
+                        message=f"column {column} of row {table}/{row} is not in the table's header "
+                                f"({location})")
+                cells.append(CellRecord(table, row, column, None, None, MISSING, location=location))
+            else:
+                record, finding = _cell(table, row, column, values[column], location)
+                cells.append(record)
+                if finding is not None:
+                    findings.append(finding)
 
-    in_layout = {(t, r) for t, r, _ in keys}
     for reading in readings.values():
         for row in reading.rows.values():
             if (reading.table, row.key) not in in_layout:

@@ -31,11 +31,14 @@ class Decoded:
     encoding: str
 
 
+_CONTROL = bytes([*range(9), *range(14, 32)])  # control bytes that no text holds
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:4096]
     if b"\x00" in sample:
         return True
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    control = len(sample) - len(sample.translate(None, _CONTROL))
     return control > len(sample) * 0.05
 
 
@@ -112,14 +115,14 @@ def detect_format(data: bytes) -> str:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise LoadError("a Word 97-2003 (.doc) or other OLE file: save it as .docx or PDF", "content")
     head = data[:20000]
-    if _HTML.search(head.decode("latin-1")):
+    if b"<" in head and _HTML.search(head.decode("latin-1")):
         return "html"
     return "text"
 
 
 def text_format(text: str) -> str:
     """``markdown`` when the text holds pipe tables, else ``text``."""
-    return "markdown" if len(_MARKDOWN_ROW.findall(text)) >= 3 else "text"
+    return "markdown" if "|" in text and len(_MARKDOWN_ROW.findall(text)) >= 3 else "text"
 
 
 def declared_charset(data: bytes) -> str | None:

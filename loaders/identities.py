@@ -19,20 +19,26 @@ from models.decimals import SUMS
 Values = dict[tuple[str, str, str], Decimal | None]
 
 
+_ZERO = Decimal(0)
+
+
 def _sum(numbers) -> Decimal:
-    total = Decimal(0)
+    total = _ZERO
+    add = SUMS.add  # the store's context for sums: as many digits as it takes
     for n in numbers:
-        total = SUMS.add(total, n)  # the store's context for sums: as many digits as it takes
+        total = add(total, n)
     return total
 
 
 def _check(rule: str, table: str, scope: dict, left: list, right: list, values: Values,
            expected_label: str, printed_label: str) -> FindingRecord | None:
     involved = left + right
-    if any(values.get(k) is None for k in involved):
+    get = values.get
+    numbers = [get(k) for k in involved]
+    if any(n is None for n in numbers):
         return None
-    expected = _sum(values[k] for k in left)
-    printed = _sum(values[k] for k in right)
+    expected = _sum(numbers[:len(left)])
+    printed = _sum(numbers[len(left):])
     if expected == printed:
         return None
     where = ", ".join(f"{k} {v}" for k, v in scope.items())
@@ -46,11 +52,7 @@ def _fmt(d: Decimal) -> str:
 
 
 def _present_rows(values: Values, table: str) -> list[str]:
-    seen = []
-    for t, r, _ in values:
-        if t == table and r not in seen:
-            seen.append(r)
-    return seen
+    return list(dict.fromkeys(r for t, r, _ in values if t == table))
 
 
 def requests_balance(values: Values) -> list[FindingRecord]:
@@ -76,9 +78,10 @@ def requests_outcomes_sum(values: Values) -> list[FindingRecord]:
 
 def _row_total(rule: str, table: str, values: Values) -> list[FindingRecord]:
     parts = [c for c in codebook().tables[table].columns if c != "total"]
+    label = " + ".join(parts)
     return [
         _check(rule, table, {"row": row}, [(table, row, c) for c in parts], [(table, row, "total")],
-               values, " + ".join(parts), "total")
+               values, label, "total")
         for row in _present_rows(values, table)
     ]
 

@@ -123,7 +123,7 @@ def read_metadata(preamble: list[Block], tail: list[Block], prose: list[Block]) 
         if len(fold(text)) <= 20 and (d := parse_date(text)):
             meta.published_on = d
             break
-    text = "\n".join(t for t, b in _lines(prose) if isinstance(b, Prose))
+    text = "\n".join(b.text for b in prose if isinstance(b, Prose))  # (text_of a Prose is its text)
     for attr, pattern in (("contact_phone", _PHONE), ("contact_address", _ADDRESS),
                           ("contact_email", _EMAIL), ("contact_postcode", _POSTCODE)):
         if m := pattern.search(text):

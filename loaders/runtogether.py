@@ -39,7 +39,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from itertools import combinations
 
 from loaders.blocks import SPAN, Block, Prose, Row
@@ -720,11 +720,9 @@ def label_subtables(blocks: list[Block], table: str) -> list[Block]:
     label alone on a line, its values on the next: one row."""
     out: list[Block] = []
     pending: str | None = None
-    rows = codebook().tables[table].rows
     for block in blocks:
         if isinstance(block, Prose) and len(block.text) <= SUBTABLE_HEADING:
-            named = {h.key for h in hits(_fold_chars(block.text), table) if h.kind == "row"}
-            pending = rows[named.pop()].zh if len(named) == 1 else None
+            pending = _heading_row(block.text, table)
         elif isinstance(block, Row) and _values_only(block):
             if pending:
                 block, pending = Row((pending, *block.cells), block.line, block.where, block.exact), None
@@ -736,6 +734,13 @@ def label_subtables(blocks: list[Block], table: str) -> list[Block]:
                 continue
         out.append(block)
     return out
+
+
+@lru_cache(maxsize=16384)  # (the same few headings recur)
+def _heading_row(text: str, table: str) -> str | None:
+    """The label of the one row of ``table`` a short line names (a sub-table's heading), or None."""
+    named = {h.key for h in hits(_fold_chars(text), table) if h.kind == "row"}
+    return codebook().tables[table].rows[named.pop()].zh if len(named) == 1 else None
 
 
 def _values_only(row: Row) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache, lru_cache
 
 from loaders.blocks import SPAN, Block, Row, is_page_number
 from loaders.labels import LabelIndex, Match, column_index, fold, norm, row_index
@@ -101,7 +102,8 @@ class TableReading:
                 f"row {key} ({row.location}): {shown(note)} is printed beside the row's values and holds "
                 f"digits; it is kept as the cells' note, not as a value", table=self.table, row=key,
                 location=row.location))
-        values = {column: _with_note(v, note) for column, v in zip(columns, placed, strict=True)}
+        values = {column: _with_note(v, note) for column, v in zip(columns, placed, strict=True)} if note else \
+            dict(zip(columns, placed, strict=True))
         self.add(RowReading(key, values, row.location, how), row.printed)
 
     def unplaced(self, key: str, row: Row, cells: list[Value]) -> None:
@@ -146,7 +148,7 @@ def _shown(value: Value) -> str:
 def _with_note(value: Value, note: str | None) -> Value:
     if not note:
         return value
-    return replace(value, note=f"{value.note}; {note}" if value.note else note)
+    return Value(value.kind, value.number, value.raw, f"{value.note}; {note}" if value.note else note, value.ocr)
 
 
 def _place(values: list[Value], width: int, aligned: bool) -> list[int | None] | str:
@@ -239,10 +241,16 @@ def _unglue(cells: tuple[str, ...], labels: LabelIndex) -> tuple[str, ...]:
     cannot be told, so a row with more than one column becomes ambiguous."""
     out: list[str] = []
     for cell in cells:
-        m = _GLUED.match(cell) if read_value(cell).kind == TEXT and not labels.match(cell) else None
-        found = labels.match(m["label"]) if m else None
-        out += [m["label"], m["digits"]] if found and found.how in ("exact", "alias") else [cell]
+        out += _unglued(cell, labels)
     return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _unglued(cell: str, labels: LabelIndex) -> tuple[str, ...]:
+    """One cell of ``_unglue``: itself, or the label and the digits."""
+    m = _GLUED.match(cell) if read_value(cell).kind == TEXT and not labels.match(cell) else None
+    found = labels.match(m["label"]) if m else None
+    return (m["label"], m["digits"]) if found and found.how in ("exact", "alias") else (cell,)
 
 
 def table_rows(blocks: list[Block], labels: LabelIndex) -> list[Row]:
@@ -250,7 +258,8 @@ def table_rows(blocks: list[Block], labels: LabelIndex) -> list[Row]:
     rows = []
     for block in blocks:
         if isinstance(block, Row):  # (a row of an image has its cells from the grid: nothing to unglue)
-            rows.append(block if block.ocr is not None else replace(block, cells=_unglue(block.cells, labels)))
+            cells = block.cells if block.ocr is not None else _unglue(block.cells, labels)
+            rows.append(block if cells == block.cells else Row(cells, block.line, block.where, block.exact))
         elif not is_page_number(block.text):
             cells = _unglue(split_spaced(block.text) or (block.text.strip(),), labels)
             if len(cells) > 1:  # a line OCR read: each cell keeps the line's read (confidence, box)
@@ -289,8 +298,13 @@ def _has_values(values: list[Value]) -> bool:
 def _is_column_header(row: Row, texts: list[int]) -> bool:
     """A header row prints a column label bare (``总计``, ``其他``); a data row numbers its
     label (``(七)总计``, ``3.其他``)."""
-    bare = {fold(c.zh) for c in codebook().tables["requests"].columns.values()}
+    bare = _bare_columns()
     return any(fold(row.cells[i]) in bare for i in texts)
+
+
+@cache
+def _bare_columns() -> frozenset[str]:
+    return frozenset(fold(c.zh) for c in codebook().tables["requests"].columns.values())
 
 
 GROUP_COLUMNS = REQUEST_COLUMNS[1:-1]  # the five kinds of 法人或其他组织, in the national order

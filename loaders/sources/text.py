@@ -24,13 +24,20 @@ def _is_separator(cells: list[str]) -> bool:
     return any(cells) and all(not c or _SEPARATOR_CELL.match(c) for c in cells)
 
 
+def _cleaned(parts: list[str], line: str) -> list[str]:
+    """``_clean_cell`` of each part; only stripped when the line holds no ``<`` nor ``SPAN``."""
+    if "<" in line or SPAN in line:
+        return [_clean_cell(c) for c in parts]
+    return [c.strip() for c in parts]
+
+
 def split_line(line: str) -> list[str] | None:
     """The cells of a table line, or None when the line is prose."""
     stripped = line.strip()
     if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
-        return [_clean_cell(c) for c in stripped[1:-1].split("|")]
+        return _cleaned(stripped[1:-1].split("|"), stripped)
     if "\t" in line:
-        return [_clean_cell(c) for c in line.rstrip("\r\n").split("\t")]
+        return _cleaned(line.rstrip("\r\n").split("\t"), line)
     return None
 
 
@@ -50,10 +57,14 @@ def read_blocks(text: str, limits: Limits | None = None) -> list[Block]:
         if cells is None:
             if number <= DUMP_HEADER:
                 line = _DUMP_TITLE.sub("", line)
-            prose = _EMPHASIS.sub("", _HEADING.sub("", line)).strip()
+            if "#" in line:
+                line = _HEADING.sub("", line)
+            if "*" in line or "_" in line:
+                line = _EMPHASIS.sub("", line)
+            prose = line.strip()
             if prose and not is_page_number(prose):
                 blocks.append(Prose(prose, number))
-        elif not _is_separator(cells) and any(cells):
+        elif any(cells) and not ("-" in line and _is_separator(cells)):  # a separator cell prints "--"
             budget.row(len(cells), f"line {number}")
             blocks.append(Row(tuple(cells), number))
     return blocks
