@@ -4,7 +4,9 @@ A cell read by OCR has its ``confidence`` and ``box`` (an object in JSON; in CSV
 box's text form, ``page x0 y0 x1 y1 width height``)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 
 import marshmallow as ma
 from marshmallow import Schema
@@ -16,13 +18,14 @@ from api.base import Blueprint
 from api.filters import CELL_FILTERS, REPORT_FILTERS, apply_filters
 from api.jsonstat import COLUMN_WITH_UNIT, DIMENSIONS, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
-from api.lists import list_fields, order, respond, wants_csv
-from api.paging import CursorField, Walker
+from api.lists import list_fields, list_format, order, respond
+from api.paging import CursorField, Walk, Walker
 from api.rollups import rollup_can_answer, rollup_count
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, gone, list_args, not_modified
 from loaders.document import box_document
-from models import Agency, Cell, Report
+from models import Agency, Cell, Report, database
 from models.codebook import codebook, column_units
+from models.decimals import json_number
 
 blp = Blueprint("cells", __name__, url_prefix="/v1/cells", description="Every printed number, one record per cell.")
 
@@ -93,18 +96,77 @@ def with_labels(records: list[dict], languages: list[str]) -> list[dict]:
 
 def cells_page(args: dict):
     walk = WALK.start(args)
-    query = apply_filters(cells_query(), args, CELL_FILTERS, walk)
     languages = [lang for lang in LANGUAGES if lang in args.get("labels", [])]
-    shape = list if wants_csv(args) else with_boxes  # CSV: the box as its text
+    form = list_format(args)
+    shape = list if form == "csv" else with_boxes  # CSV: the box as its text
 
     def records(page: list[dict]) -> list[dict]:
         return with_labels(shape(page), languages)
 
     columns = COLUMNS + [f"{kind}_{lang}" for lang in languages for kind in ("table", "row", "column")]
+    if by_report(args, walk, form):  # the same page, read by its own SQL
+        return respond(None, args, records, columns, lambda whole: len(whole) if whole is not None else count(args),
+                       walk=walk, page_rows=report_rows(args, walk))
+    query = apply_filters(cells_query(), args, CELL_FILTERS, walk)
     # by the cell's report_id (the same order as the report's id): the index that starts with it gives the
     # order, so a page reads its rows in order and stops, sorting only within a report
     return respond(order(query, args, SORT, [Cell.report, Cell.id]), args, records, columns, count(args), jsonstat,
                    walk)
+
+
+# ---- one report's cells (``report=``, nothing else filtered): a JSON page of a walk --------------------------
+
+RECORD_KEYS = (*FIELDS, "_id")  # cells_query's columns, in its order
+
+
+def by_report(args: dict, walk: Walk | None, form: str) -> bool:
+    """Whether the page is a JSON page of a walk over the cells of named reports with no
+    other filter (a report's cells, the commonest request after a report's page): read
+    by ``report_rows``, and the total is the page's length when the page is the whole
+    walk (the page and the count read in one snapshot)."""
+    return (walk is not None and form == "json" and bool(args.get("report"))
+            and all(args.get(name) is None for name in CELL_FILTERS if name != "report"))
+
+
+def report_rows(args: dict, walk: Walk) -> Callable[[int], list[dict]]:
+    """The rows of a ``by_report`` page, as ``fetch_dicts`` reads them from the query
+    ``cells_page`` builds (its SQL made once: ``report_sql``), each number as its JSON
+    (``json_number``): the same records, without building the query each request."""
+
+    def read(limit: int) -> list[dict]:
+        reports = args["report"]
+        sql = report_sql(type(database.obj), len(reports), walk.after is not None)
+        cursor = database.execute_sql(sql, [*reports, walk.snapshot["r"], *(walk.after or ()), limit])
+        rows = cursor.fetchall()
+        cursor.close()
+        records = []
+        for row in rows:
+            record = dict(zip(RECORD_KEYS, row, strict=True))
+            record["value"] = json_number(record["value"])
+            record["confidence"] = json_number(record["confidence"])
+            records.append(record)
+        return records
+
+    return read
+
+
+@lru_cache(maxsize=512)
+def report_sql(backend: type, reports: int, resumed: bool) -> str:
+    """The SQL ``cells_page`` builds for a ``by_report`` page of ``reports`` report ids
+    (``resumed``: after a cursor's key) on the current database (of type ``backend``),
+    whose parameters are the report ids, the snapshot's last report, the cursor's key
+    when resumed, and the limit: built once with each parameter a different number,
+    which shows their order."""
+    numbers = iter(range(1, reports + 5))
+    args = {"report": [next(numbers) for _ in range(reports)]}
+    snapshot = {"r": next(numbers), "x": 0}
+    after = (next(numbers), next(numbers)) if resumed else None
+    walk = Walk(WALK, snapshot, after, 0, "", resumed)
+    query = order(apply_filters(cells_query(), args, CELL_FILTERS, walk), args, SORT, [Cell.report, Cell.id])
+    sql, params = walk.page(query, args).limit(next(numbers)).sql()
+    if params != [*args["report"], snapshot["r"], *(after or ()), reports + (4 if resumed else 2)]:
+        raise RuntimeError(f"the cells query's parameters are not in the order report_rows gives them: {params}")
+    return sql
 
 
 class CellQuery(CellArgs):
