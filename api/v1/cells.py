@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import marshmallow as ma
 from marshmallow import Schema
-from peewee import fn
+from peewee import Tuple, fn
 from webargs.fields import DelimitedList
 
 from api import schemas
@@ -117,6 +117,9 @@ def cells_page(args: dict):
 # ---- one report's cells (``report=``, nothing else filtered): a JSON page of a walk --------------------------
 
 RECORD_KEYS = (*FIELDS, "_id")  # cells_query's columns, in its order
+REPORT_KEYS = RECORD_KEYS[:6]  # a record's report and agency fields; the cell's follow
+CELL_COLUMNS = (Cell.report, *list(FIELDS.values())[6:], Cell.id)
+REPORT_COLUMNS = tuple(FIELDS[name] for name in REPORT_KEYS)
 
 
 def by_report(args: dict, walk: Walk | None, form: str) -> bool:
@@ -129,19 +132,28 @@ def by_report(args: dict, walk: Walk | None, form: str) -> bool:
 
 
 def report_rows(args: dict, walk: Walk) -> Callable[[int], list[dict]]:
-    """The rows of a ``by_report`` page, as ``fetch_dicts`` reads them from the query
-    ``cells_page`` builds (its SQL made once: ``report_sql``), each number as its JSON
-    (``json_number``): the same records, without building the query each request."""
+    """The records of a ``by_report`` page, as ``fetch_dicts`` reads them from the query
+    ``cells_page`` builds (cells joined to their report and agency, in the walk's order),
+    read as the cells' own columns and each report's fields once (``report_sql``: the
+    statements made once), each number as its JSON (``json_number``)."""
 
     def read(limit: int) -> list[dict]:
         reports = args["report"]
-        sql = report_sql(type(database.obj), len(reports), walk.after is not None)
-        cursor = database.execute_sql(sql, [*reports, walk.snapshot["r"], *(walk.after or ()), limit])
+        cells_sql, reports_sql = report_sql(type(database.obj), len(reports), walk.after is not None)
+        cursor = database.execute_sql(cells_sql, [*reports, walk.snapshot["r"], *(walk.after or ()), limit])
         rows = cursor.fetchall()
+        cursor.close()
+        if not rows:
+            return []
+        cursor = database.execute_sql(reports_sql, reports)
+        heads = {head[0]: head for head in cursor.fetchall()}
         cursor.close()
         records = []
         for row in rows:
-            record = dict(zip(RECORD_KEYS, row, strict=True))
+            head = heads.get(row[0])
+            if head is None:  # a cell without its report (foreign keys forbid it): not joined
+                continue
+            record = dict(zip(RECORD_KEYS, head + row[1:], strict=True))
             record["value"] = json_number(record["value"])
             record["confidence"] = json_number(record["confidence"])
             records.append(record)
@@ -151,22 +163,28 @@ def report_rows(args: dict, walk: Walk) -> Callable[[int], list[dict]]:
 
 
 @lru_cache(maxsize=512)
-def report_sql(backend: type, reports: int, resumed: bool) -> str:
-    """The SQL ``cells_page`` builds for a ``by_report`` page of ``reports`` report ids
-    (``resumed``: after a cursor's key) on the current database (of type ``backend``),
-    whose parameters are the report ids, the snapshot's last report, the cursor's key
-    when resumed, and the limit: built once with each parameter a different number,
-    which shows their order."""
+def report_sql(backend: type, reports: int, resumed: bool) -> tuple[str, str]:
+    """The statements of a ``by_report`` page of ``reports`` report ids (``resumed``:
+    after a cursor's key) on the current database (of type ``backend``): the cells'
+    columns, with the conditions and order of the walk's page (``Walk.page``: the
+    reports named, up to the snapshot's last, after the cursor's key; by report and
+    cell id; parameters: the report ids, the snapshot's last report, the cursor's key
+    when resumed, the limit), and the reports' fields (parameters: the report ids).
+    Built once, each parameter a different number, which shows their order."""
     numbers = iter(range(1, reports + 5))
     args = {"report": [next(numbers) for _ in range(reports)]}
     snapshot = {"r": next(numbers), "x": 0}
     after = (next(numbers), next(numbers)) if resumed else None
-    walk = Walk(WALK, snapshot, after, 0, "", resumed)
-    query = order(apply_filters(cells_query(), args, CELL_FILTERS, walk), args, SORT, [Cell.report, Cell.id])
-    sql, params = walk.page(query, args).limit(next(numbers)).sql()
+    cells = Cell.select(*CELL_COLUMNS).where(Cell.report.in_(args["report"]), Cell.report <= snapshot["r"])
+    if after:
+        cells = cells.where(Tuple(Cell.report, Cell.id) > Tuple(*after))
+    cells_sql, params = cells.order_by(Cell.report, Cell.id).limit(reports + (4 if resumed else 2)).sql()
     if params != [*args["report"], snapshot["r"], *(after or ()), reports + (4 if resumed else 2)]:
         raise RuntimeError(f"the cells query's parameters are not in the order report_rows gives them: {params}")
-    return sql
+    reports_sql, params = Report.select(*REPORT_COLUMNS).join(Agency).where(Report.id.in_(args["report"])).sql()
+    if params != args["report"]:
+        raise RuntimeError(f"the reports query's parameters are not the report ids: {params}")
+    return cells_sql, reports_sql
 
 
 class CellQuery(CellArgs):
