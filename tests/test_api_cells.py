@@ -1,6 +1,7 @@
 """/v1/cells: the tidy long form, every filter, paging and CSV."""
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 
@@ -110,8 +111,25 @@ def test_a_reports_cells_alone_answer_as_the_built_query(client):
         fast, fast_totals = walked(client, query)
         built, built_totals = walked(client, query + "&layout=2019,2021")
         assert fast == built and fast_totals == built_totals, query
+        assert [list(record) for record in fast] == [list(record) for record in built]  # keys in the same order
         assert len(fast) == fast_totals[0] and len(fast_totals) == -(-len(fast) // int(query.split("limit=")[1]))
     assert walked(client, "report=999999")[0] == []
+
+
+def test_a_cell_record_is_made_of_its_columns_in_order():
+    import orjson
+
+    from api.v1.cells import CELL_COLUMNS, FIELDS, RECORD_KEYS, REPORT_COLUMNS, cell_record
+
+    head = tuple(f"h{i}" for i in range(6))
+    row = ("r", "c1", "c2", "c3", None, "c5", "c6", "c7", "c8", None, "c10", "c11")  # value and confidence null
+    record = cell_record(head, row)
+    assert tuple(record) == RECORD_KEYS
+    columns = dict(zip(RECORD_KEYS, (*REPORT_COLUMNS, *CELL_COLUMNS[1:]), strict=True))
+    assert all(columns[name] is FIELDS[name] for name in FIELDS)
+    assert list(record.values()) == [*head, *row[1:]]
+    numbers = cell_record(head, (*row[:4], "3.50", *row[5:9], Decimal("0.9980"), *row[10:]))  # as SQLite, PostgreSQL
+    assert b'"value":3.5,' in orjson.dumps(numbers) and b'"confidence":0.998,' in orjson.dumps(numbers)
 
 
 def test_sorting_ascending_and_descending(client):

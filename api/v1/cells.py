@@ -148,18 +148,21 @@ def report_rows(args: dict, walk: Walk) -> Callable[[int], list[dict]]:
         cursor = database.execute_sql(reports_sql, reports)
         heads = {head[0]: head for head in cursor.fetchall()}
         cursor.close()
-        records = []
-        for row in rows:
-            head = heads.get(row[0])
-            if head is None:  # a cell without its report (foreign keys forbid it): not joined
-                continue
-            record = dict(zip(RECORD_KEYS, head + row[1:], strict=True))
-            record["value"] = json_number(record["value"])
-            record["confidence"] = json_number(record["confidence"])
-            records.append(record)
-        return records
+        # a cell without its report (foreign keys forbid it) would not be joined
+        return [cell_record(heads[row[0]], row) for row in rows if row[0] in heads]
 
     return read
+
+
+def cell_record(head: tuple, row: tuple) -> dict:
+    """A record as ``cells_query`` reads it (``RECORD_KEYS``, in its order) from its
+    report's fields (``REPORT_COLUMNS``) and the cell's columns (``CELL_COLUMNS``), each
+    number as its JSON."""
+    return {"report_id": head[0], "agency_id": head[1], "agency_name": head[2], "region": head[3], "year": head[4],
+            "layout": head[5], "table": row[1], "row": row[2], "column": row[3],
+            "value": None if row[4] is None else json_number(row[4]), "status": row[5], "raw": row[6],
+            "note": row[7], "location": row[8], "confidence": None if row[9] is None else json_number(row[9]),
+            "box": row[10], "_id": row[11]}
 
 
 @lru_cache(maxsize=512)
