@@ -124,9 +124,9 @@ REPORT_COLUMNS = tuple(FIELDS[name] for name in REPORT_KEYS)
 
 def by_report(args: dict, walk: Walk | None, form: str) -> bool:
     """Whether the page is a JSON page of a walk over the cells of named reports with no
-    other filter (a report's cells, the commonest request after a report's page): read
-    by ``report_rows``, and the total is the page's length when the page is the whole
-    walk (the page and the count read in one snapshot)."""
+    other filter (a report's cells): read by ``report_rows``, and the total is the
+    page's length when the page is the whole walk (the page and the count read in one
+    snapshot)."""
     return (walk is not None and form == "json" and bool(args.get("report"))
             and all(args.get(name) is None for name in CELL_FILTERS if name != "report"))
 
@@ -174,18 +174,16 @@ def report_sql(backend: type, reports: int, resumed: bool) -> tuple[str, str]:
     cell id; parameters: the report ids, the snapshot's last report, the cursor's key
     when resumed, the limit), and the reports' fields (parameters: the report ids).
     Built once, each parameter a different number, which shows their order."""
-    numbers = iter(range(1, reports + 5))
-    args = {"report": [next(numbers) for _ in range(reports)]}
-    snapshot = {"r": next(numbers), "x": 0}
-    after = (next(numbers), next(numbers)) if resumed else None
-    cells = Cell.select(*CELL_COLUMNS).where(Cell.report.in_(args["report"]), Cell.report <= snapshot["r"])
+    ids, last = list(range(1, reports + 1)), reports + 1
+    after, limit = ((last + 1, last + 2), last + 3) if resumed else (None, last + 1)
+    cells = Cell.select(*CELL_COLUMNS).where(Cell.report.in_(ids), Cell.report <= last)
     if after:
         cells = cells.where(Tuple(Cell.report, Cell.id) > Tuple(*after))
-    cells_sql, params = cells.order_by(Cell.report, Cell.id).limit(reports + (4 if resumed else 2)).sql()
-    if params != [*args["report"], snapshot["r"], *(after or ()), reports + (4 if resumed else 2)]:
+    cells_sql, params = cells.order_by(Cell.report, Cell.id).limit(limit).sql()
+    if params != [*ids, last, *(after or ()), limit]:
         raise RuntimeError(f"the cells query's parameters are not in the order report_rows gives them: {params}")
-    reports_sql, params = Report.select(*REPORT_COLUMNS).join(Agency).where(Report.id.in_(args["report"])).sql()
-    if params != args["report"]:
+    reports_sql, params = Report.select(*REPORT_COLUMNS).join(Agency).where(Report.id.in_(ids)).sql()
+    if params != ids:
         raise RuntimeError(f"the reports query's parameters are not the report ids: {params}")
     return cells_sql, reports_sql
 
