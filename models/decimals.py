@@ -132,6 +132,17 @@ def json_default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+@lru_cache(maxsize=1 << 16)
+def _json_number(value) -> orjson.Fragment:
+    return orjson.Fragment(plain(to_decimal(value)))
+
+
+def json_number(value) -> orjson.Fragment | None:
+    """A number as read from a database (a decimal's text, a Decimal, an int) as orjson
+    writes it (``json_default``: every digit), made once for each value (most recur)."""
+    return None if value is None else _json_number(value)
+
+
 def quotient(numerator: Decimal, denominator) -> Decimal:
     """numerator / denominator (an average) rounded half away from zero to
     ``FRACTION_DIGITS`` places, exactly (as PostgreSQL's ROUND)."""

@@ -1,6 +1,7 @@
 """/v1/cells: the tidy long form, every filter, paging and CSV."""
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 
@@ -82,6 +83,53 @@ def test_report_filter_and_status_of_blanks(client):
     assert [(c["column"], c["value"], c["status"]) for c in body["data"]] == [
         ("upheld", None, "blank"), ("corrected", None, "blank"), ("other", None, "blank"),
         ("pending", None, "blank"), ("total", None, "blank")]
+
+
+def walked(client, query: str) -> tuple[list, list[int]]:
+    """Every record of a walk from its first page, and each page's meta.total."""
+    records, totals, url = [], [], f"/v1/cells?{query}"
+    while url:
+        body = client.get(url).json
+        records += body["data"]
+        totals.append(body["meta"]["total"])
+        url = body["meta"]["next"]
+    return records, totals
+
+
+def test_a_reports_cells_alone_answer_as_the_built_query(client):
+    """report= with no other filter is read by SQL made once (api.v1.cells.by_report):
+    the same records and totals as the query built each request (here made to be built
+    by a filter that selects every layout), on every page of a walk, with fields and
+    labels too."""
+    reports = sorted({c["report_id"] for c in cells(client, "revisions=all&limit=1000")["data"]})
+    assert len(reports) == 5
+    queries = [f"report={reports[0]}&limit=1000", f"report={reports[1]}&limit=37",
+               f"report={reports[2]},{reports[4]}&limit=150",
+               f"report={reports[3]}&labels=zh,en&fields=value,row_en&limit=100",
+               f"report={reports[0]},{reports[1]},{reports[2]},{reports[3]},{reports[4]}&revisions=all&limit=333"]
+    for query in queries:
+        fast, fast_totals = walked(client, query)
+        built, built_totals = walked(client, query + "&layout=2019,2021")
+        assert fast == built and fast_totals == built_totals, query
+        assert [list(record) for record in fast] == [list(record) for record in built]  # keys in the same order
+        assert len(fast) == fast_totals[0] and len(fast_totals) == -(-len(fast) // int(query.split("limit=")[1]))
+    assert walked(client, "report=999999")[0] == []
+
+
+def test_a_cell_record_is_made_of_its_columns_in_order():
+    import orjson
+
+    from api.v1.cells import CELL_COLUMNS, FIELDS, RECORD_KEYS, REPORT_COLUMNS, cell_record
+
+    head = tuple(f"h{i}" for i in range(6))
+    row = ("r", "c1", "c2", "c3", None, "c5", "c6", "c7", "c8", None, "c10", "c11")  # value and confidence null
+    record = cell_record(head, row)
+    assert tuple(record) == RECORD_KEYS
+    columns = dict(zip(RECORD_KEYS, (*REPORT_COLUMNS, *CELL_COLUMNS[1:]), strict=True))
+    assert all(columns[name] is FIELDS[name] for name in FIELDS)
+    assert list(record.values()) == [*head, *row[1:]]
+    numbers = cell_record(head, (*row[:4], "3.50", *row[5:9], Decimal("0.9980"), *row[10:]))  # as SQLite, PostgreSQL
+    assert b'"value":3.5,' in orjson.dumps(numbers) and b'"confidence":0.998,' in orjson.dumps(numbers)
 
 
 def test_sorting_ascending_and_descending(client):

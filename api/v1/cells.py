@@ -4,11 +4,13 @@ A cell read by OCR has its ``confidence`` and ``box`` (an object in JSON; in CSV
 box's text form, ``page x0 y0 x1 y1 width height``)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 
 import marshmallow as ma
 from marshmallow import Schema
-from peewee import fn
+from peewee import Tuple, fn
 from webargs.fields import DelimitedList
 
 from api import schemas
@@ -16,13 +18,14 @@ from api.base import Blueprint
 from api.filters import CELL_FILTERS, REPORT_FILTERS, apply_filters
 from api.jsonstat import COLUMN_WITH_UNIT, DIMENSIONS, dataset
 from api.jsonstat import OFFERED as jsonstat_doc
-from api.lists import list_fields, order, respond, wants_csv
-from api.paging import CursorField, Walker
+from api.lists import list_fields, list_format, order, respond
+from api.paging import CursorField, Walk, Walker
 from api.rollups import rollup_can_answer, rollup_count
 from api.v1.common import CSV_DOC, JSONSTAT_NOTE, gone, list_args, not_modified
 from loaders.document import box_document
-from models import Agency, Cell, Report
+from models import Agency, Cell, Report, database
 from models.codebook import codebook, column_units
+from models.decimals import json_number
 
 blp = Blueprint("cells", __name__, url_prefix="/v1/cells", description="Every printed number, one record per cell.")
 
@@ -93,18 +96,96 @@ def with_labels(records: list[dict], languages: list[str]) -> list[dict]:
 
 def cells_page(args: dict):
     walk = WALK.start(args)
-    query = apply_filters(cells_query(), args, CELL_FILTERS, walk)
     languages = [lang for lang in LANGUAGES if lang in args.get("labels", [])]
-    shape = list if wants_csv(args) else with_boxes  # CSV: the box as its text
+    form = list_format(args)
+    shape = list if form == "csv" else with_boxes  # CSV: the box as its text
 
     def records(page: list[dict]) -> list[dict]:
         return with_labels(shape(page), languages)
 
     columns = COLUMNS + [f"{kind}_{lang}" for lang in languages for kind in ("table", "row", "column")]
+    if by_report(args, walk, form):  # the same page, read by its own SQL
+        return respond(None, args, records, columns, lambda whole: len(whole) if whole is not None else count(args),
+                       walk=walk, page_rows=report_rows(args, walk))
+    query = apply_filters(cells_query(), args, CELL_FILTERS, walk)
     # by the cell's report_id (the same order as the report's id): the index that starts with it gives the
     # order, so a page reads its rows in order and stops, sorting only within a report
     return respond(order(query, args, SORT, [Cell.report, Cell.id]), args, records, columns, count(args), jsonstat,
                    walk)
+
+
+# ---- one report's cells (``report=``, nothing else filtered): a JSON page of a walk --------------------------
+
+RECORD_KEYS = (*FIELDS, "_id")  # cells_query's columns, in its order
+REPORT_KEYS = RECORD_KEYS[:6]  # a record's report and agency fields; the cell's follow
+CELL_COLUMNS = (Cell.report, *list(FIELDS.values())[6:], Cell.id)
+REPORT_COLUMNS = tuple(FIELDS[name] for name in REPORT_KEYS)
+
+
+def by_report(args: dict, walk: Walk | None, form: str) -> bool:
+    """Whether the page is a JSON page of a walk over the cells of named reports with no
+    other filter (a report's cells): read by ``report_rows``, and the total is the
+    page's length when the page is the whole walk (the page and the count read in one
+    snapshot)."""
+    return (walk is not None and form == "json" and bool(args.get("report"))
+            and all(args.get(name) is None for name in CELL_FILTERS if name != "report"))
+
+
+def report_rows(args: dict, walk: Walk) -> Callable[[int], list[dict]]:
+    """The records of a ``by_report`` page, as ``fetch_dicts`` reads them from the query
+    ``cells_page`` builds (cells joined to their report and agency, in the walk's order),
+    read as the cells' own columns and each report's fields once (``report_sql``: the
+    statements made once), each number as its JSON (``json_number``)."""
+
+    def read(limit: int) -> list[dict]:
+        reports = args["report"]
+        cells_sql, reports_sql = report_sql(type(database.obj), len(reports), walk.after is not None)
+        cursor = database.execute_sql(cells_sql, [*reports, walk.snapshot["r"], *(walk.after or ()), limit])
+        rows = cursor.fetchall()
+        cursor.close()
+        if not rows:
+            return []
+        cursor = database.execute_sql(reports_sql, reports)
+        heads = {head[0]: head for head in cursor.fetchall()}
+        cursor.close()
+        # a cell without its report (foreign keys forbid it) would not be joined
+        return [cell_record(heads[row[0]], row) for row in rows if row[0] in heads]
+
+    return read
+
+
+def cell_record(head: tuple, row: tuple) -> dict:
+    """A record as ``cells_query`` reads it (``RECORD_KEYS``, in its order) from its
+    report's fields (``REPORT_COLUMNS``) and the cell's columns (``CELL_COLUMNS``), each
+    number as its JSON."""
+    return {"report_id": head[0], "agency_id": head[1], "agency_name": head[2], "region": head[3], "year": head[4],
+            "layout": head[5], "table": row[1], "row": row[2], "column": row[3],
+            "value": None if row[4] is None else json_number(row[4]), "status": row[5], "raw": row[6],
+            "note": row[7], "location": row[8], "confidence": None if row[9] is None else json_number(row[9]),
+            "box": row[10], "_id": row[11]}
+
+
+@lru_cache(maxsize=512)
+def report_sql(backend: type, reports: int, resumed: bool) -> tuple[str, str]:
+    """The statements of a ``by_report`` page of ``reports`` report ids (``resumed``:
+    after a cursor's key) on the current database (of type ``backend``): the cells'
+    columns, with the conditions and order of the walk's page (``Walk.page``: the
+    reports named, up to the snapshot's last, after the cursor's key; by report and
+    cell id; parameters: the report ids, the snapshot's last report, the cursor's key
+    when resumed, the limit), and the reports' fields (parameters: the report ids).
+    Built once, each parameter a different number, which shows their order."""
+    ids, last = list(range(1, reports + 1)), reports + 1
+    after, limit = ((last + 1, last + 2), last + 3) if resumed else (None, last + 1)
+    cells = Cell.select(*CELL_COLUMNS).where(Cell.report.in_(ids), Cell.report <= last)
+    if after:
+        cells = cells.where(Tuple(Cell.report, Cell.id) > Tuple(*after))
+    cells_sql, params = cells.order_by(Cell.report, Cell.id).limit(limit).sql()
+    if params != [*ids, last, *(after or ()), limit]:
+        raise RuntimeError(f"the cells query's parameters are not in the order report_rows gives them: {params}")
+    reports_sql, params = Report.select(*REPORT_COLUMNS).join(Agency).where(Report.id.in_(ids)).sql()
+    if params != ids:
+        raise RuntimeError(f"the reports query's parameters are not the report ids: {params}")
+    return cells_sql, reports_sql
 
 
 class CellQuery(CellArgs):
