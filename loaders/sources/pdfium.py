@@ -16,6 +16,11 @@ point array (``FPDFPath_GetPathSegment`` points into it), a layout checked once 
 PDFium's own answers and per path by its last segment's address; otherwise they are
 asked one by one.
 
+Those loops also run in C (``pdfium_loops.c``, built at install into ``_pdfium_loops``
+by cffi's API mode, PDFium's functions passed as pointers): one call a page for the
+characters and one for the paths and images, the same calls and arithmetic, held equal
+to the Python loops by the tests. Where the module is not built, the Python loops run.
+
 ``read_page`` answers None for a page whose geometry it cannot promise to be
 pdfminer's: a rotated page, a media box not at the origin or a crop box inside it,
 characters that are rotated, mirrored or of no size. Such a page is read by pdfplumber."""
