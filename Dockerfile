@@ -6,7 +6,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 OGI_DATA_DIR=/data \
     PROMETHEUS_MULTIPROC_DIR=/tmp/ogi-metrics
 WORKDIR /app
-COPY setup.cfg pyproject.toml README.md gunicorn.conf.py ./
+COPY setup.cfg setup.py pyproject.toml README.md gunicorn.conf.py ./
 COPY models ./models
 COPY loaders ./loaders
 COPY api ./api
@@ -14,7 +14,10 @@ COPY api ./api
 # links libGL and GLib, which the slim image lacks
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends libgl1 libglib2.0-0 \
  && rm -rf /var/lib/apt/lists/*
-RUN pip install . \
+# gcc builds the PDFium engine's page loops in C at install (setup.py), then goes
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc libc6-dev \
+ && pip install . \
+ && apt-get purge -y -qq gcc libc6-dev && apt-get autoremove -y -qq && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 ogi \
  && mkdir -p /data \
  && chown ogi /data

@@ -18,6 +18,7 @@ def test_dockerfile_runs_as_a_user_with_a_healthcheck():
     assert "FROM python:3.11-slim" in text
     assert "\nUSER ogi\n" in text and "useradd" in text
     assert "HEALTHCHECK" in text and "/healthz" in text
+    assert "COPY setup.cfg setup.py" in text and "gcc" in text  # the PDFium loops in C are built at install
     assert 'CMD ["gunicorn", "-c", "python:api.gunicorn_conf", "api:create_app()"]' in text
 
 

@@ -179,3 +179,152 @@ def test_damaged_pdfs_are_one_line_errors_or_reports(k):
             assert "\n" not in str(e) and str(e).startswith("<input>: pdf: ")
         else:
             assert blocks
+
+
+def _random_paths_pdf(seed: int, pages: int = 4) -> bytes:
+    """Pages of random paths (lines, rectangles, curves, closings, several subpaths,
+    unpainted ones, transformed), images (with and without pixels) and forms."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as R
+
+    r = random.Random(seed)
+    width, height = 595.0, 842.0
+
+    def q(v):
+        return round(v, r.choice([0, 1, 2, 3, 5])) if r.random() < 0.7 else v
+
+    def path():
+        x, y = q(r.uniform(-10, width)), q(r.uniform(-10, height))
+        p = (R.FPDFPageObj_CreateNewPath(x, y) if r.random() < 0.8
+             else R.FPDFPageObj_CreateNewRect(x, y, q(r.uniform(-50, 200)), q(r.uniform(-50, 200))))
+        for _ in range(r.randint(0, 9)):
+            k = r.random()
+            if k < 0.45:
+                R.FPDFPath_LineTo(p, q(r.uniform(-10, width)) if r.random() < .6 else x,
+                                  q(r.uniform(-10, height)) if r.random() < .6 else y)
+            elif k < 0.7:
+                R.FPDFPath_BezierTo(p, *[q(r.uniform(-10, width)) for _ in range(6)])
+            elif k < 0.85:
+                R.FPDFPath_Close(p)
+            else:
+                x, y = q(r.uniform(-10, width)), q(r.uniform(-10, height))
+                R.FPDFPath_MoveTo(p, x, y)
+        if r.random() < 0.3:
+            R.FPDFPath_Close(p)
+        R.FPDFPath_SetDrawMode(p, r.choice([0, 0, 1, 2]), r.choice([0, 1, 1]))
+        if r.random() < 0.4:
+            R.FPDFPageObj_Transform(p, r.choice([1, -1, 0.5, 1.3333]), r.choice([0, 0, 0.1]), r.choice([0, 0, -0.2]),
+                                    r.choice([1, -1, 0.75]), r.uniform(-20, 20), r.uniform(-20, 20))
+        return p
+
+    def image(doc):
+        img = R.FPDFPageObj_NewImageObj(doc)
+        if r.random() < 0.7:
+            w, h = r.randint(1, 40), r.randint(1, 40)
+            bitmap = R.FPDFBitmap_Create(w, h, 0)
+            R.FPDFBitmap_FillRect(bitmap, 0, 0, w, h, 0xFF808080)
+            R.FPDFImageObj_SetBitmap(None, 0, img, bitmap)
+            R.FPDFBitmap_Destroy(bitmap)
+        R.FPDFImageObj_SetMatrix(img, r.uniform(-100, 300), r.choice([0, 0, 0.3]), r.choice([0, 0, -0.1]),
+                                 r.uniform(-100, 300), r.uniform(-50, 500), r.uniform(-50, 700))
+        return img
+
+    source = pdfium.PdfDocument.new()  # pages placed as forms
+    for _ in range(3):
+        page = source.new_page(width, height)
+        for _ in range(r.randint(1, 8)):
+            R.FPDFPage_InsertObject(page.raw, path())
+        if r.random() < 0.5:
+            R.FPDFPage_InsertObject(page.raw, image(source.raw))
+        page.gen_content()
+    doc = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        page = doc.new_page(width, height)
+        for _ in range(r.randint(5, 60)):
+            k = r.random()
+            if k < 0.85:
+                R.FPDFPage_InsertObject(page.raw, path())
+            elif k < 0.93:
+                R.FPDFPage_InsertObject(page.raw, image(doc.raw))
+            else:
+                xobject = R.FPDF_NewXObjectFromPage(doc.raw, source.raw, r.randrange(3))
+                form = R.FPDF_NewFormObjectFromXObject(xobject)
+                R.FPDFPageObj_Transform(form, r.choice([1, 0.5, 2]), 0, 0, r.choice([1, 0.5, 1.5]), r.uniform(-30, 30),
+                                        r.uniform(-30, 30))
+                R.FPDFPage_InsertObject(page.raw, form)
+                R.FPDF_CloseXObject(xobject)
+        page.gen_content()
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _contents(data: bytes, native: bool, monkeypatch) -> list:
+    """Every page's PageContent as read by the C loops or the Python loops (as repr:
+    exact, signed zeros included), each page also read as if its fonts were vertical."""
+    import pypdfium2
+
+    from loaders.sources import pdfium
+
+    monkeypatch.setattr(pdfium, "NATIVE", native)
+    pages = _Pages(data, "pdfium")
+    pages.count(1000)
+    doc = pypdfium2.PdfDocument(data)
+    out = []
+    try:
+        for i in range(len(doc)):
+            try:
+                found = pdf._vertical_metrics(pages.objs[i].resources)
+            except pdf._Unlike:
+                found = set()
+            for vertical in {next(iter(found), None), None, (880.0, -1000.0)}:
+                page = doc[i]
+                c = pdfium.read_page(page, vertical)
+                page.close()
+                out.append(repr(None if c is None else (c.width, c.height, c.chars, c.lines, c.rects, c.curves,
+                                                        c.images)))
+    finally:
+        doc.close()
+        pages.close()
+    return out
+
+
+def test_the_c_loops_are_built():
+    from loaders.sources import pdfium
+
+    assert pdfium.NATIVE  # pip install built loaders.sources._pdfium_loops (setup.py, cffi_modules)
+
+
+@pytest.mark.parametrize("source", ["corpus", "typed", "scan", "paths 0", "paths 1", "paths 2", "paths 3"])
+def test_the_c_and_python_loops_read_the_same_page_content(source, monkeypatch):
+    from PIL import Image
+
+    if source == "corpus":
+        data = CORPUS.read_bytes()
+    elif source == "typed":
+        data = many_page_pdf(3)
+    elif source == "scan":
+        data = _image_pdf([Image.new("L", (900, 1200), 255), Image.new("L", (300, 200), 0)], 144)
+    else:
+        data = _random_paths_pdf(int(source.split()[1]))
+    python = _contents(data, False, monkeypatch)
+    c = _contents(data, True, monkeypatch)
+    assert c == python
+    assert all(page != "None" for page in c)  # PDFium read every page
+
+
+def test_the_c_loops_round_as_python():
+    import math
+    import struct
+
+    from loaders.sources._pdfium_loops import lib
+
+    r = random.Random(3)
+    values = [0.0, -0.0, 0.03125, -0.03125, 0.00005, 2.675, 1e300, -1e-300, 5e-324, 2 ** 50 / 1e4, math.inf, -math.inf]
+    for k in range(-20000, 20000):  # ties at four places, and their neighbours
+        values += [k / 20000, math.nextafter(k / 20000, 1), math.nextafter(k / 20000, -1), k / 32]
+    for _ in range(100_000):
+        values += [r.uniform(-1000, 1000), round(r.uniform(-900, 900), r.randint(0, 6)) * r.choice([1, 1.0000001]),
+                   struct.unpack("d", struct.pack("Q", r.getrandbits(64)))[0]]
+    assert [repr(lib.ogi_round4(v)) for v in values] == [repr(round(v, 4)) for v in values]
+    assert math.isnan(lib.ogi_round4(math.nan))

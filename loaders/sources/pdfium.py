@@ -16,6 +16,11 @@ point array (``FPDFPath_GetPathSegment`` points into it), a layout checked once 
 PDFium's own answers and per path by its last segment's address; otherwise they are
 asked one by one.
 
+Those loops also run in C (``pdfium_loops.c``, built at install into ``_pdfium_loops``
+by cffi's API mode, PDFium's functions passed as pointers): one call a page for the
+characters and one for the paths and images, the same calls and arithmetic, held equal
+to the Python loops by the tests. Where the module is not built, the Python loops run.
+
 ``read_page`` answers None for a page whose geometry it cannot promise to be
 pdfminer's: a rotated page, a media box not at the origin or a crop box inside it,
 characters that are rotated, mirrored or of no size. Such a page is read by pdfplumber."""
@@ -24,6 +29,7 @@ from __future__ import annotations
 import ctypes
 import struct
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import cffi
 import pypdfium2 as pdfium
@@ -384,6 +390,97 @@ def _objects(C: _C, content: PageContent, owner: int, outer: tuple | None, texts
                                    (ints[0], ints[1]) if pixels else None))
 
 
+try:  # the loops in C, built at install (pdfium_build.py); without them, the Python loops above
+    from loaders.sources._pdfium_loops import ffi as _NFFI
+    from loaders.sources._pdfium_loops import lib as _NLIB
+except ImportError:  # pragma: no cover - an install that could not compile
+    _NFFI = _NLIB = None
+
+NATIVE = _NLIB is not None  # whether read_page uses the C loops (tests set it to compare both)
+_fns = None
+
+
+def _native_fns():
+    """PDFium's functions for the C loops: the addresses pypdfium2 loaded."""
+    global _fns
+    if _fns is None:
+        fns = _NFFI.new("ogi_fns *")
+        for name in _NFFI.typeof("ogi_fns").fields:
+            address = ctypes.cast(getattr(R, name[0]), ctypes.c_void_p).value
+            setattr(fns, name[0], _NFFI.cast(_NFFI.typeof(getattr(fns, name[0])), address))
+        _fns = fns
+    return _fns
+
+
+def _doubles(values) -> list:
+    return memoryview(_NFFI.buffer(values.v, 8 * values.n)).cast("d").tolist() if values.n else []
+
+
+def _native_read(C: _C, content: PageContent, page: int, vertical: tuple[float, float] | None) -> bool | None:
+    """The page's characters, paths and images read by the C loops (the same as
+    ``_chars`` and ``_objects``); False where the page must be read by pdfplumber, None
+    where the Python loops must read it."""
+    fns, lib, height = _native_fns(), _NLIB, content.height
+    out = _NFFI.new("ogi_objects_out *")
+    try:
+        tp = C.FPDFText_LoadPage(page)
+        if not tp:
+            raise PdfiumError("Failed to load text page.")
+        try:
+            n = C.FPDFText_CountChars(tp)
+            if n > 0:
+                buffer = _FFI.new("unsigned short[]", n + 1)
+                C.FPDFText_GetText(tp, 0, n, buffer)
+                text = _FFI.buffer(buffer)[: 2 * n].decode("utf-16-le", errors="surrogatepass")
+                if len(text) != n:
+                    text = "".join(chr(C.FPDFText_GetUnicode(tp, i)) for i in range(n))
+                maybe_space = bytearray(n)  # PDFium may have added these
+                for ch in {ch for ch in set(text) if ch.isspace() or ch == "\x00"}:
+                    at = text.find(ch)
+                    while at >= 0:
+                        maybe_space[at] = 1
+                        at = text.find(ch, at + 1)
+                boxes, index = _NFFI.new("double[]", 4 * n), _NFFI.new("int[]", n)
+                v0, v1 = vertical if vertical is not None else (0.0, 0.0)
+                k = lib.ogi_chars(fns, tp, n, _NFFI.from_buffer(maybe_space), height, vertical is not None, v0, v1,
+                                  boxes, index, out)
+                if k == -2:
+                    raise MemoryError
+                if k < 0:
+                    return False
+                values = memoryview(_NFFI.buffer(boxes, 32 * k)).cast("d")
+                kept = list(text) if k == n else [text[i] for i in _NFFI.unpack(index, k)]
+                content.chars = list(zip(values[0::4].tolist(), values[1::4].tolist(), values[2::4].tolist(),
+                                         values[3::4].tolist(), kept, repeat(True, k), strict=True))
+        finally:
+            C.FPDFText_ClosePage(tp)
+        found = lib.ogi_objects(fns, page, height, out)
+        if found == -2:
+            raise MemoryError
+        if found < 0:  # forms nested deeper than the C loop follows (PDFium parses 40): the Python loops
+            return None
+        six = _doubles(out.lines)
+        content.lines = list(zip(*[iter(six)] * 6, strict=False))  # six at a time
+        six = _doubles(out.rects)
+        content.rects = list(zip(*[iter(six)] * 6, strict=False))  # six at a time
+        flat, at = _doubles(out.curves), 0
+        while at < len(flat):
+            count = int(flat[at])
+            points = flat[at + 1: at + 1 + 2 * count]
+            content.curves.append(list(zip(points[0::2], points[1::2], strict=True)))
+            at += 1 + 2 * count
+        flat = _doubles(out.images)
+        for at in range(0, len(flat), 9):
+            a, b, c, d, e, f, known, across, down = flat[at: at + 9]
+            xs = [round(e + a * u + c * v, DIGITS) for u, v in ((0, 0), (1, 0), (0, 1), (1, 1))]
+            ys = [round(f + b * u + d * v, DIGITS) for u, v in ((0, 0), (1, 0), (0, 1), (1, 1))]
+            content.images.append((min(xs), height - max(ys), max(xs), height - min(ys),
+                                   (int(across), int(down)) if known else None))
+        return True
+    finally:
+        lib.ogi_free(out)
+
+
 def read_page(page: pdfium.PdfPage, vertical: tuple[float, float] | None = None) -> PageContent | None:
     """The page's content, or None where it could differ from pdfminer's reading;
     ``vertical``: the DW2 metrics of the page's vertical-writing fonts, if it has any."""
@@ -396,6 +493,11 @@ def read_page(page: pdfium.PdfPage, vertical: tuple[float, float] | None = None)
     content = PageContent(width, height)
     C = _calls()
     address = _address(page.raw)
+    if NATIVE:
+        done = _native_read(C, content, address, vertical)
+        if done is not None:
+            return content if done else None
+        content = PageContent(width, height)
     found = _chars(C, address, height, vertical)
     if found is None:
         return None
