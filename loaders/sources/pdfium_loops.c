@@ -7,42 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    int (*FPDFText_GetLooseCharBox)(uintptr_t, int, float *);
-    int (*FPDFText_GetMatrix)(uintptr_t, int, float *);
-    double (*FPDFText_GetFontSize)(uintptr_t, int);
-    int (*FPDFText_IsGenerated)(uintptr_t, int);
-    int (*FPDFText_GetCharOrigin)(uintptr_t, int, double *, double *);
-    uintptr_t (*FPDFText_GetTextObject)(uintptr_t, int);
-    uintptr_t (*FPDFTextObj_GetFont)(uintptr_t);
-    int (*FPDFFont_GetGlyphWidth)(uintptr_t, uint32_t, float, float *);
-    int (*FPDFPage_CountObjects)(uintptr_t);
-    uintptr_t (*FPDFPage_GetObject)(uintptr_t, int);
-    int (*FPDFFormObj_CountObjects)(uintptr_t);
-    uintptr_t (*FPDFFormObj_GetObject)(uintptr_t, unsigned long);
-    int (*FPDFPageObj_GetType)(uintptr_t);
-    int (*FPDFPageObj_GetMatrix)(uintptr_t, float *);
-    int (*FPDFPath_CountSegments)(uintptr_t);
-    uintptr_t (*FPDFPath_GetPathSegment)(uintptr_t, int);
-    int (*FPDFPathSegment_GetType)(uintptr_t);
-    int (*FPDFPathSegment_GetPoint)(uintptr_t, float *, float *);
-    int (*FPDFPathSegment_GetClose)(uintptr_t);
-    int (*FPDFPath_GetDrawMode)(uintptr_t, int *, int *);
-    int (*FPDFImageObj_GetImagePixelSize)(uintptr_t, unsigned int *, unsigned int *);
-} ogi_fns;
-
-typedef struct {
-    double *v;
-    size_t n, cap;
-} ogi_list;
-
-typedef struct {
-    ogi_list lines;
-    ogi_list rects;
-    ogi_list curves;
-    ogi_list images;
-    void *texts;
-} ogi_objects_out;
+#include "pdfium_loops.h"
 
 /* PDFium's segment types and page object types (fpdf_edit.h) */
 #define LINETO 0
