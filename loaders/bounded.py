@@ -153,7 +153,7 @@ def run_bounded(data: bytes, name: str = "<input>", limits: Limits | None = None
     started = time.monotonic()
     receiver, sender = _context().Pipe(duplex=False)
     child = _context().Process(target=_child, args=(sender, data, name, limits, slim, nice, idle),
-                                    daemon=True)
+                               daemon=True)
     with _no_main():
         child.start()
     sender.close()
