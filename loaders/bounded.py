@@ -118,10 +118,10 @@ def _no_main():
 
 def _child(conn, data: bytes, name: str, limits: Limits, slim: bool, nice: int = 0, idle: bool = False) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if idle and hasattr(os, "SCHED_IDLE"):  # runs only on a core nothing else wants: a waking
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # request takes the core at once
     if nice > 0 or idle:  # a background parse (an upload job) yields the cores to requests, and its
         os.nice(nice)  # time limit counts the CPU it was given (the clock is only a backstop)
+        if idle and hasattr(os, "SCHED_IDLE"):  # runs only on a core nothing else wants: a waking
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # request takes the core at once
         cpu = math.ceil(limits.seconds_for(data))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     memory = limits.memory_for(data)
